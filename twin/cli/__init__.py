@@ -1,0 +1,1 @@
+"""The ``twin`` command line: import, info, query, export, render, plugins."""

@@ -1,0 +1,51 @@
+"""Entry point of the ``twin`` command. Each subcommand lives in its own module with
+``add_parser(subparsers)`` and ``run(args) -> int``; messages go to stderr, data to stdout."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from twin import __version__
+from twin.errors import TwinError
+
+#: subcommand modules, in help order
+COMMANDS = [
+    "twin.cli.cmd_import",
+    "twin.cli.cmd_info",
+    "twin.cli.cmd_query",
+    "twin.cli.cmd_export",
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="twin", description="Smart City Twin: a digital twin of a city in one DuckDB file.")
+    parser.add_argument("--version", action="version", version=f"smartcity-twin {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMANDS:
+        module = importlib.import_module(name)
+        command = module.add_parser(sub)
+        command.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; return the exit code (0 ok, 1 failed, 2 usage)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    try:
+        return int(args._run(args) or 0)
+    except TwinError as exc:
+        print(f"twin {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"twin {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,145 @@
+"""Import files into a project: choose the importer by file pattern (and content), read, write.
+
+The importers come from plugins (built-in ones through the same entry points as third-party
+ones). Reading never touches the project; writing is one transaction.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import pathlib
+
+from twin.errors import InputError
+from twin.io.layerdata import ImportReport, LayerData
+from twin.io.options import ImportOptions
+from twin.plugins.manifest import Contribution
+from twin.plugins.registry import PluginRegistry, registry as default_registry
+from twin.store.project import LayerInfo, Project
+from twin.store.writer import write_layers
+
+
+@dataclasses.dataclass
+class ImportOutcome:
+    """What one file's import produced: its layers and reports."""
+
+    path: pathlib.Path
+    importer: str
+    layers: list[LayerInfo]
+    reports: list[ImportReport]
+
+
+def sha256_of(path: pathlib.Path, *, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def check_readable(path: pathlib.Path) -> None:
+    """Fail with one clear line for a missing, unreadable or empty file."""
+    if not path.exists():
+        raise InputError(path, "no such file")
+    if path.is_dir() and not path.suffix.lower() in (".gdb",):
+        raise InputError(path, "is a directory; give a file")
+    if path.is_file() and path.stat().st_size == 0:
+        raise InputError(path, "the file is empty")
+
+
+def choose_importer(path: pathlib.Path, *, registry: PluginRegistry | None = None, importer: str | None = None) -> Contribution:
+    """The importer for ``path``: by id when given, else by file pattern, asking ``sniff`` when several match."""
+    reg = registry or default_registry
+    if importer:
+        return reg.contribution("importers", importer)
+    candidates = reg.importers_for(path)
+    if not candidates:
+        known = sorted({p for c in reg.contributions("importers") for p in c.fields.get("patterns", [])})
+        raise InputError(path, f"no importer for this kind of file (known patterns: {', '.join(known)})")
+    errors = []
+    for candidate in candidates:
+        if "sniff" not in candidate.fields:
+            return candidate
+        try:
+            if reg.call(candidate, path, key="sniff"):
+                return candidate
+        except InputError as exc:
+            errors.append(exc.reason)
+    if errors:
+        raise InputError(path, errors[0])
+    titles = ", ".join(c.title for c in candidates)
+    raise InputError(path, f"the content is not any of: {titles}")
+
+
+def read_file(
+    path: str | pathlib.Path,
+    options: ImportOptions | None = None,
+    *,
+    registry: PluginRegistry | None = None,
+    importer: str | None = None,
+) -> tuple[Contribution, list[LayerData]]:
+    """Read a file with its importer into plain layer data (the project is not touched)."""
+    path = pathlib.Path(path)
+    options = options or ImportOptions()
+    check_readable(path)
+    reg = registry or default_registry
+    contribution = choose_importer(path, registry=reg, importer=importer)
+    result = reg.call(contribution, path, options)
+    datas = list(result) if isinstance(result, (list, tuple)) else [result]
+    if not datas:
+        raise InputError(path, "nothing to import")
+    if options.strict:
+        for data in datas:
+            if data.report.skipped:
+                first = data.report.skipped[0]
+                raise InputError(path, f"{first.reason} ({len(data.report.skipped)} row(s) would be skipped; --strict)",
+                                 where=first.where)
+    return contribution, datas
+
+
+def layer_names(project: Project, path: pathlib.Path, datas: list[LayerData], wanted: str | None) -> list[str]:
+    """Names for the new layers: ``--layer`` or the file's stem, plus the part name for multi-layer files."""
+    stem = path.name
+    for suffix in (".city.jsonl", ".city.json", ".geojson", ".gpkg", ".json", ".csv", ".shp", ".parquet", ".osm", ".xml", ".zip"):
+        if stem.lower().endswith(suffix):
+            stem = stem[: -len(suffix)]
+            break
+    base = wanted or stem
+    names = []
+    for data in datas:
+        name = base if len(datas) == 1 else f"{base} {data.name or data.kind}"
+        if wanted and len(datas) == 1:
+            names.append(name)  # an explicit name that exists is an error, not renamed silently
+        else:
+            candidate = project.unique_layer_name(name)
+            while candidate in names:
+                candidate = project.unique_layer_name(candidate + "'")
+            names.append(candidate)
+    return names
+
+
+def import_file(
+    project: Project,
+    path: str | pathlib.Path,
+    options: ImportOptions | None = None,
+    *,
+    registry: PluginRegistry | None = None,
+    importer: str | None = None,
+) -> ImportOutcome:
+    """Read ``path`` and write its layers into ``project`` in one transaction."""
+    path = pathlib.Path(path)
+    options = options or ImportOptions()
+    contribution, datas = read_file(path, options, registry=registry, importer=importer)
+    options.report_progress(0.95, "writing to the project")
+    names = layer_names(project, path, datas, options.layer)
+    digest = sha256_of(path) if path.is_file() else None
+    layers = write_layers(
+        project,
+        list(zip(datas, names)),
+        stage=options.stage,
+        service=options.service,
+        source_file=str(path.resolve()),
+        source_sha256=digest,
+    )
+    options.report_progress(1.0, "done")
+    return ImportOutcome(path=path, importer=contribution.id, layers=layers, reports=[d.report for d in datas])

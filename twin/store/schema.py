@@ -1,0 +1,89 @@
+"""The project schema, its version, and the migrations that bring old projects up to date.
+
+A project is one DuckDB file readable with plain DuckDB (plus the spatial extension for the
+geometry columns). Catalogue tables:
+
+- ``meta(key, value)``: ``schema_version``, ``crs`` (project CRS, e.g. ``EPSG:5186``), ``timezone``,
+  ``created_at``, ``app_version``.
+- ``layers``: one row per layer (name, kind, stage, service, provenance, counts, bbox, time span,
+  style, the table that holds its features).
+- ``imports``: provenance of every import (file, hash, CRS, time, report), kept after layer removal.
+
+Each layer's data lives in ``lyr_<id>`` (features: ``fid``, ``geom`` and attributes with their
+original names) and, for 3D objects, ``lyr_<id>_mesh`` (per-feature vertices and triangles).
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+SCHEMA_VERSION = 1
+
+CREATE_V1 = [
+    """CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
+    """CREATE SEQUENCE IF NOT EXISTS layer_ids START 1""",
+    """CREATE TABLE IF NOT EXISTS layers (
+        id INTEGER PRIMARY KEY,
+        name VARCHAR NOT NULL UNIQUE,
+        kind VARCHAR NOT NULL,
+        stage INTEGER CHECK (stage BETWEEN 1 AND 4),
+        service VARCHAR,
+        source_file VARCHAR,
+        source_sha256 VARCHAR,
+        source_crs VARCHAR,
+        imported_at TIMESTAMPTZ,
+        feature_count BIGINT NOT NULL,
+        xmin DOUBLE, ymin DOUBLE, xmax DOUBLE, ymax DOUBLE, zmin DOUBLE, zmax DOUBLE,
+        t_start TIMESTAMPTZ, t_end TIMESTAMPTZ,
+        table_name VARCHAR NOT NULL,
+        properties VARCHAR NOT NULL DEFAULT '{}',
+        style VARCHAR NOT NULL DEFAULT '{}',
+        position INTEGER NOT NULL DEFAULT 0
+    )""",
+    """CREATE SEQUENCE IF NOT EXISTS import_ids START 1""",
+    """CREATE TABLE IF NOT EXISTS imports (
+        id INTEGER PRIMARY KEY,
+        imported_at TIMESTAMPTZ NOT NULL,
+        layer VARCHAR NOT NULL,
+        source_file VARCHAR,
+        source_sha256 VARCHAR,
+        source_crs VARCHAR,
+        report VARCHAR NOT NULL
+    )""",
+]
+
+# version -> statements that upgrade a project from that version to version + 1
+MIGRATIONS: dict[int, list[str]] = {}
+
+
+def create(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the catalogue of a new project at the current schema version."""
+    for statement in CREATE_V1:
+        con.execute(statement)
+    for version in range(1, SCHEMA_VERSION):
+        for statement in MIGRATIONS[version]:
+            con.execute(statement)
+    con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+
+
+def migrate(con: duckdb.DuckDBPyConnection, version: int) -> int:
+    """Upgrade a project from ``version`` to the current schema in one transaction; return the new version."""
+    if version > SCHEMA_VERSION:
+        from twin.errors import ProjectError
+
+        raise ProjectError(
+            f"project schema version {version} is newer than this app supports ({SCHEMA_VERSION}): update Smart City Twin"
+        )
+    if version == SCHEMA_VERSION:
+        return version
+    con.execute("BEGIN")
+    try:
+        for v in range(version, SCHEMA_VERSION):
+            for statement in MIGRATIONS[v]:
+                con.execute(statement)
+        con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return SCHEMA_VERSION
