@@ -63,7 +63,7 @@ setup_python() {
     "$python" -m venv "$VENV"
   fi
   local stamp="$VENV/.twin-installed" want
-  want=$(cat pyproject.toml setup.py examples/*/pyproject.toml 2>/dev/null | sha256sum | cut -c1-16)
+  want=$(cat pyproject.toml setup.py $(ls examples/*/pyproject.toml 2>/dev/null) | sha256sum | cut -c1-16)
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     say "installing Smart City Twin and its pinned stack (pyproject.toml)"
     "$VENV/bin/python" -m pip install -q --upgrade pip
