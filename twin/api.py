@@ -24,3 +24,24 @@ __all__ = [
     "normalize_crs",
     "transform_xy",
 ]
+
+# ----- time and tracks (docs/timeline.md) ---------------------------------------------------
+from twin.time.parse import ParsedTimes, looks_like_times, parse_times  # noqa: E402
+from twin.time.range import TimeRange, as_utc, parse_instant, to_us, zone  # noqa: E402
+from twin.time.temporal import TemporalProperties  # noqa: E402
+from twin.time.tracks import events_layer, moving_layer, readings_layer  # noqa: E402
+
+__all__ += [
+    "ParsedTimes",
+    "TemporalProperties",
+    "TimeRange",
+    "as_utc",
+    "events_layer",
+    "looks_like_times",
+    "moving_layer",
+    "parse_instant",
+    "parse_times",
+    "readings_layer",
+    "to_us",
+    "zone",
+]

@@ -1,0 +1,234 @@
+"""Reading track layers back at a time: positions of moving objects, active events, sensor values.
+
+The track tables are sorted by time, so every query here bounds ``t`` from both sides and DuckDB
+skips all row groups outside the slice through their zonemaps (a range scan, no index). The
+interpolation itself is numpy over the slice: no Python loop per object.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from twin.store.project import LayerInfo, Project
+from twin.time.range import TimeRange, to_us
+from twin.time.temporal import TemporalProperties, quote
+
+US = 1_000_000
+
+
+@dataclasses.dataclass
+class Positions:
+    """Where the moving objects are at one instant: one row per present object."""
+
+    fid: np.ndarray  # (n,) int64, the object's feature id
+    xyz: np.ndarray  # (n, 3) float64, project CRS
+    heading: np.ndarray  # (n,) float64, degrees clockwise from north (NaN when unknown)
+
+    def __len__(self) -> int:
+        return len(self.fid)
+
+
+def interpolate(
+    fid: np.ndarray, t_us: np.ndarray, xyz: np.ndarray, at_us: int, *, split_gap_us: int | None = None
+) -> Positions:
+    """Positions at ``at_us`` from samples (any order) that include the two around it for each object.
+
+    An object is present when it has a sample at ``at_us``, or one before and one after no further
+    apart than ``split_gap_us``; its position is linear between the two (a sample exactly at the
+    instant wins). Before its first and after its last sample an object is absent.
+    """
+    fid = np.asarray(fid, dtype=np.int64)
+    t_us = np.asarray(t_us, dtype=np.int64)
+    xyz = np.asarray(xyz, dtype=np.float64).reshape(-1, 3)
+    if not len(fid):
+        return Positions(np.empty(0, np.int64), np.empty((0, 3)), np.empty(0))
+    order = np.lexsort((t_us, fid))
+    f, t, p = fid[order], t_us[order], xyz[order]
+    n = len(f)
+    before = t <= at_us
+    same_next = np.zeros(n, dtype=bool)
+    same_next[:-1] = f[1:] == f[:-1]
+    next_before = np.zeros(n, dtype=bool)
+    next_before[:-1] = before[1:]
+    last = before & ~(same_next & next_before)  # the last sample at or before the instant, per object
+    i = np.flatnonzero(last)
+    has_next = same_next[i]
+    j = np.where(has_next, i + 1, i)
+    gap = t[j] - t[i]
+    exact = t[i] == at_us
+    within = has_next & ((gap <= split_gap_us) if split_gap_us is not None else True)
+    present = exact | within
+    i, j, gap, exact = i[present], j[present], gap[present], exact[present]
+    weight = np.where(exact | (gap == 0), 0.0, (at_us - t[i]) / np.maximum(gap, 1))
+    pos = p[i] + (p[j] - p[i]) * weight[:, None]
+    # heading from the segment being travelled, or from the previous one at a track's last sample
+    k = np.where(j > i, i, np.maximum(i - 1, 0))
+    k_next = np.where(j > i, j, i)
+    valid = (k_next > k) & (f[k] == f[k_next])
+    d = p[k_next] - p[k]
+    heading = np.where(valid & ((d[:, 0] != 0) | (d[:, 1] != 0)),
+                       np.degrees(np.arctan2(d[:, 0], d[:, 1])) % 360.0, np.nan)
+    return Positions(f[i], pos, heading)
+
+
+@dataclasses.dataclass
+class Trails:
+    """Polylines of where objects went in a time range: points grouped by object and piece."""
+
+    fid: np.ndarray  # (m,) object of each polyline
+    offsets: np.ndarray  # (m + 1,) start of each polyline in ``xyz``
+    xyz: np.ndarray  # (k, 3)
+
+
+class MovingTrack:
+    """Slices of a ``moving`` layer's track table."""
+
+    def __init__(self, project: Project, layer: LayerInfo) -> None:
+        if layer.kind != "moving":
+            raise ValueError(f"layer {layer.name!r} is {layer.kind}, not moving objects")
+        self.project = project
+        self.layer = layer
+        info = layer.properties.get("track", {})
+        self.table = layer.table(info.get("table", "track"))
+        self.max_gap_us = int(round(float(info.get("max_gap_s", 0.0)) * US))
+        self.split_gap_us = int(round(float(info.get("split_gap_s", 600.0)) * US))
+
+    def samples(self, start_us: int, end_us: int, columns: str = "fid, t, x, y, z") -> dict[str, np.ndarray]:
+        """Raw samples with ``start_us <= t <= end_us`` as numpy arrays (``t`` as int64 microseconds)."""
+        cols = columns.replace("t,", "epoch_us(t) AS t,", 1) if columns.startswith("fid, t,") else columns
+        with self.project.lock:
+            result = self.project.con.execute(
+                f'SELECT {cols} FROM "{self.table}" WHERE t >= make_timestamptz(?) AND t <= make_timestamptz(?)',
+                [int(start_us), int(end_us)],
+            )
+            return result.fetchnumpy()
+
+    def positions(self, at: int | object) -> Positions:
+        """Interpolated positions of the objects present at ``at`` (a datetime or int64 microseconds)."""
+        at_us = at if isinstance(at, (int, np.integer)) else to_us(at)  # type: ignore[arg-type]
+        s = self.samples(at_us - self.max_gap_us, at_us + self.max_gap_us)
+        xyz = np.column_stack([s["x"], s["y"], s["z"]]) if len(s["fid"]) else np.empty((0, 3))
+        return interpolate(s["fid"], s["t"], xyz, int(at_us), split_gap_us=self.split_gap_us)
+
+    def trails(self, window: TimeRange, *, max_seconds: float | None = None) -> Trails:
+        """Polylines of the samples in ``window`` (its last ``max_seconds`` when given) plus each object's
+        interpolated positions at both ends; pieces split where a track has a gap longer than its split gap."""
+        end_us = window.end_us
+        start_us = window.start_us if max_seconds is None else max(window.start_us, end_us - int(max_seconds * US))
+        s = self.samples(start_us, end_us)
+        first, now = self.positions(start_us), self.positions(end_us)
+        fid = np.concatenate([s["fid"].astype(np.int64), first.fid, now.fid])
+        t = np.concatenate([s["t"].astype(np.int64), np.full(len(first), start_us), np.full(len(now), end_us)])
+        xyz = np.concatenate([np.column_stack([s["x"], s["y"], s["z"]]).reshape(-1, 3), first.xyz, now.xyz])
+        order = np.lexsort((t, fid))
+        fid, t, xyz = fid[order], t[order], xyz[order]
+        keep = np.ones(len(fid), dtype=bool)
+        keep[1:] = ~((fid[1:] == fid[:-1]) & (t[1:] == t[:-1]))  # interpolated ends that repeat an exact sample
+        fid, t, xyz = fid[keep], t[keep], xyz[keep]
+        breaks = np.ones(len(fid), dtype=bool)
+        breaks[1:] = (fid[1:] != fid[:-1]) | (t[1:] - t[:-1] > self.split_gap_us)
+        starts = np.flatnonzero(breaks)
+        offsets = np.append(starts, len(fid))
+        lengths = np.diff(offsets)
+        multi = lengths >= 2  # a single point is no line
+        keep_points = np.repeat(multi, lengths)
+        new_offsets = np.concatenate([[0], np.cumsum(lengths[multi])])
+        return Trails(fid[starts][multi], new_offsets.astype(np.int64), xyz[keep_points])
+
+
+class EventTrack:
+    """Which events of an ``events`` layer are visible in a window, and which are going on at its end."""
+
+    def __init__(self, project: Project, layer: LayerInfo) -> None:
+        self.project = project
+        self.layer = layer
+        self.temporal = TemporalProperties.of_layer(layer.properties)
+
+    def active(self, window: TimeRange) -> tuple[np.ndarray, np.ndarray]:
+        """``(fid, now)``: events overlapping ``window``; ``now`` marks those active at the window's end."""
+        where, params = self.temporal.predicate(window)
+        now, now_params = self.temporal.predicate(TimeRange.instant(window.end))
+        with self.project.lock:
+            result = self.project.con.execute(
+                f'SELECT fid, ({now}) AS now FROM "{self.layer.table_name}" WHERE {where} ORDER BY fid',
+                now_params + params,
+            ).fetchnumpy()
+        return result["fid"].astype(np.int64), np.asarray(result["now"], dtype=bool)
+
+
+class Readings:
+    """Values of a ``sensors`` or ``segments`` layer at a time, and the features they colour."""
+
+    def __init__(self, project: Project, layer: LayerInfo) -> None:
+        self.project = project
+        self.layer = layer
+        info = layer.properties.get("track", {})
+        self.table = layer.table(info.get("table", "track"))
+        self.value = info.get("value", "value")
+        self.timed = bool(info.get("timed", True))
+        self.temporal = TemporalProperties.of_layer(layer.properties)
+
+    def values(self, window: TimeRange | None) -> tuple[np.ndarray, np.ndarray]:
+        """``(fid, value)``: per key, the last reading valid in ``window`` (held ``hold_s`` after it was
+        taken); for readings without time, the mean of all readings of the key."""
+        value = quote(self.value)
+        if not self.timed or window is None:
+            sql, params = f'SELECT fid, avg({value}) AS v FROM "{self.table}" GROUP BY fid ORDER BY fid', []
+        else:
+            where, params = self.temporal.predicate(window)
+            sql = f'SELECT fid, arg_max({value}, t) AS v FROM "{self.table}" WHERE {where} GROUP BY fid ORDER BY fid'
+        with self.project.lock:
+            result = self.project.con.execute(sql, params).fetchnumpy()
+        return result["fid"].astype(np.int64), np.asarray(result["v"], dtype=np.float64)
+
+    def join_target(self) -> LayerInfo | None:
+        """The layer whose features these readings colour (see :func:`join_target`)."""
+        return join_target(self.project, self.layer)
+
+    def join(self) -> tuple[LayerInfo, np.ndarray, np.ndarray] | None:
+        """``(target layer, reading fid, target fid)`` pairs joined by key, or None without a target."""
+        target = self.join_target()
+        if target is None:
+            return None
+        key = quote(_column_of(self.project, target, self.layer.properties["join"]["key"]))
+        with self.project.lock:
+            result = self.project.con.execute(
+                f'SELECT s.fid AS s, f.fid AS f FROM "{self.layer.table_name}" s JOIN "{target.table_name}" f '
+                f"ON trim(CAST(f.{key} AS VARCHAR)) = s.object_id ORDER BY f.fid"
+            ).fetchnumpy()
+        return target, result["s"].astype(np.int64), result["f"].astype(np.int64)
+
+
+def _columns(project: Project, table: str) -> list[str]:
+    with project.lock:
+        rows = project.con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = ? ORDER BY column_index", [table]
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+def _column_of(project: Project, layer: LayerInfo, key: str) -> str:
+    """The column of ``layer`` named ``key`` (exactly, else ignoring case)."""
+    names = _columns(project, layer.table_name)
+    if key in names:
+        return key
+    lowered = {n.lower(): n for n in names}
+    return lowered.get(key.lower(), key)
+
+
+def join_target(project: Project, layer: LayerInfo) -> LayerInfo | None:
+    """The layer a readings layer colours: ``properties["join"]["layer"]`` when set, else the first layer
+    of a suitable kind (points for sensors, lines for road segments) that has the key column."""
+    join = layer.properties.get("join") or {}
+    if join.get("layer"):
+        return project.layer(join["layer"])
+    key = str(join.get("key", "")).lower()
+    kinds = join.get("kinds", [])
+    for kind in kinds:
+        for other in project.layers():
+            if other.kind == kind and other.id != layer.id:
+                if key in (c.lower() for c in _columns(project, other.table_name)):
+                    return other
+    return None
