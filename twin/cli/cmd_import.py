@@ -21,6 +21,8 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--layer", help="layer name (default: the file name)")
     p.add_argument("--stage", type=int, choices=(1, 2, 3, 4), help="smart-city stage 1-4")
     p.add_argument("--service", help="service: infrastructure, traffic, safety, environment, ...")
+    p.add_argument("--no-suggest", action="store_true",
+                   help="leave stage/service empty instead of suggesting them from the file (see 'twin plugins list')")
     p.add_argument("--crs", help="source CRS when the file lacks one, e.g. EPSG:5181")
     p.add_argument("--x", help="column holding x / longitude, when detection cannot find it")
     p.add_argument("--y", help="column holding y / latitude")
@@ -55,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
                 default_height=args.default_height, encoding=args.encoding, extra=extra, progress=progress,
             )
             try:
-                outcome = import_file(project, file, options, importer=args.importer)
+                outcome = import_file(project, file, options, importer=args.importer, suggest=not args.no_suggest)
             except (InputError, ImportCancelled, TwinError) as exc:
                 progress.finish()
                 print(f"twin import: error: {exc}", file=sys.stderr)

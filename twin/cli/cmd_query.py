@@ -7,6 +7,7 @@ import json
 import sys
 
 import duckdb
+import pyarrow as pa
 
 from twin.errors import TwinError
 from twin.store.project import Project
@@ -28,18 +29,23 @@ def run(args: argparse.Namespace) -> int:
             result = project.query(args.sql)
         except duckdb.Error as exc:
             raise TwinError(f"SQL failed: {str(exc).splitlines()[0]}") from exc
-    if args.format == "json":
+    print_result(result, format=args.format, max_rows=args.max_rows)
+    return 0
+
+
+def print_result(result: pa.Table, *, format: str = "table", max_rows: int = 100) -> None:
+    """Print a result on stdout as an aligned table, CSV or JSON rows (geometries as WKT)."""
+    if format == "json":
         rows = with_wkt(result).to_pylist()
         json.dump(rows, sys.stdout, ensure_ascii=False, default=str)
         sys.stdout.write("\n")
-    elif args.format == "csv":
+    elif format == "csv":
         with_wkt(result).to_pandas().to_csv(sys.stdout, index=False)
     else:
         import pandas as pd
 
         frame = with_wkt(result, max_chars=60).to_pandas()
-        with pd.option_context("display.max_rows", args.max_rows, "display.max_columns", 50, "display.width", 200):
-            print(frame.head(args.max_rows).to_string(index=False) if len(frame) else "(no rows)")
-        if len(frame) > args.max_rows:
+        with pd.option_context("display.max_rows", max_rows, "display.max_columns", 50, "display.width", 200):
+            print(frame.head(max_rows).to_string(index=False) if len(frame) else "(no rows)")
+        if len(frame) > max_rows:
             print(f"... {len(frame)} rows in all (--max-rows to see more)", file=sys.stderr)
-    return 0

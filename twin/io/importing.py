@@ -15,6 +15,7 @@ from twin.io.layerdata import ImportReport, LayerData
 from twin.io.options import ImportOptions
 from twin.plugins.manifest import Contribution
 from twin.plugins.registry import PluginRegistry, registry as default_registry
+from twin.stages import Suggestion, suggest_for_data
 from twin.store.project import LayerInfo, Project
 from twin.store.writer import write_layers
 
@@ -125,21 +126,43 @@ def import_file(
     *,
     registry: PluginRegistry | None = None,
     importer: str | None = None,
+    suggest: bool = False,
 ) -> ImportOutcome:
-    """Read ``path`` and write its layers into ``project`` in one transaction."""
+    """Read ``path`` and write its layers into ``project`` in one transaction.
+
+    With ``suggest``, a stage or service the options leave empty is taken from the plugins'
+    suggestion rules (:mod:`twin.stages`) and noted in each layer's report.
+    """
     path = pathlib.Path(path)
     options = options or ImportOptions()
     contribution, datas = read_file(path, options, registry=registry, importer=importer)
+    stage, service = options.stage, options.service
+    if suggest and (stage is None or service is None):
+        stage, service = _apply_suggestion(path, datas, stage, service, registry=registry)
     options.report_progress(0.95, "writing to the project")
     names = layer_names(project, path, datas, options.layer)
     digest = sha256_of(path) if path.is_file() else None
     layers = write_layers(
         project,
         list(zip(datas, names)),
-        stage=options.stage,
-        service=options.service,
+        stage=stage,
+        service=service,
         source_file=str(path.resolve()),
         source_sha256=digest,
     )
     options.report_progress(1.0, "done")
     return ImportOutcome(path=path, importer=contribution.id, layers=layers, reports=[d.report for d in datas])
+
+
+def _apply_suggestion(path: pathlib.Path, datas: list[LayerData], stage: int | None, service: str | None, *,
+                      registry: PluginRegistry | None) -> tuple[int | None, str | None]:
+    """Fill a missing stage/service from the suggestion rules; say so in every report."""
+    suggestion = suggest_for_data(path, datas, registry=registry)
+    picked = Suggestion(
+        stage=suggestion.stage if stage is None else None, service=suggestion.service if service is None else None,
+        stage_reason=suggestion.stage_reason, service_reason=suggestion.service_reason,
+    )
+    if picked:
+        for data in datas:
+            data.report.note(f"suggested {picked.describe()}; choose with --stage/--service")
+    return (stage if stage is not None else picked.stage), (service if service is not None else picked.service)

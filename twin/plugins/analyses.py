@@ -1,0 +1,85 @@
+"""Run a plugin analysis on a project: ``analysis(project, *, layer, **params) -> Arrow table | SQL``.
+
+An analysis that returns SQL text has it run on the project (spatial functions available); one
+that returns an Arrow table (or anything ``pyarrow.table`` accepts, such as a pandas DataFrame)
+has it returned as is. When the manifest lists ``layer_kinds``, the analysis gets a layer of those
+kinds: the one named, or the only one in the project.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from twin.errors import TwinError
+from twin.plugins.manifest import Contribution
+from twin.plugins.registry import PluginError, PluginRegistry, registry as default_registry
+from twin.store.project import LayerInfo, Project
+
+
+def analysis_layer(project: Project, contribution: Contribution, layer: str | None) -> LayerInfo | None:
+    """The layer an analysis works on: ``layer`` by name (checked against ``layer_kinds``), or the only one of its kinds."""
+    kinds = contribution.fields.get("layer_kinds")
+    if layer is not None:
+        info = project.layer(layer)
+        if kinds and info.kind not in kinds:
+            raise TwinError(f"analysis {contribution.id!r} works on {', '.join(kinds)} layers; {layer!r} is {info.kind}")
+        return info
+    if not kinds:
+        return None
+    candidates = [info for info in project.layers() if info.kind in kinds]
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        raise TwinError(f"analysis {contribution.id!r} needs a {' or '.join(kinds)} layer; the project has none")
+    names = ", ".join(repr(c.name) for c in candidates)
+    raise TwinError(f"analysis {contribution.id!r}: several {'/'.join(kinds)} layers ({names}); choose one with --layer")
+
+
+def run_analysis(
+    project: Project,
+    analysis_id: str,
+    *,
+    layer: str | None = None,
+    params: dict[str, Any] | None = None,
+    registry: PluginRegistry | None = None,
+) -> pa.Table:
+    """Run the analysis ``analysis_id`` (or ``plugin/id``) and return its result as an Arrow table."""
+    reg = registry or default_registry
+    try:
+        contribution = reg.contribution("analyses", analysis_id)
+    except KeyError as exc:
+        raise TwinError(exc.args[0]) from None
+    info = analysis_layer(project, contribution, layer)
+    result = reg.call(contribution, project, layer=info, **(params or {}))
+    if isinstance(result, str):
+        try:
+            return project.query(result)
+        except duckdb.Error as exc:
+            raise PluginError(f"plugin {contribution.plugin}: analysis {contribution.id!r} produced SQL that fails: "
+                              f"{str(exc).splitlines()[0]}") from exc
+    if isinstance(result, pa.Table):
+        return result
+    try:
+        return pa.table(result)
+    except (TypeError, ValueError, pa.ArrowException) as exc:
+        raise PluginError(f"plugin {contribution.plugin}: analysis {contribution.id!r} returned a "
+                          f"{type(result).__name__}, not an Arrow table or SQL text") from exc
+
+
+def parse_params(items: list[str]) -> dict[str, Any]:
+    """``["limit=45", "name=PM10"]`` -> ``{"limit": 45, "name": "PM10"}`` (JSON numbers and booleans are converted)."""
+    params: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip().isidentifier():
+            raise TwinError(f"--param {item!r}: write NAME=VALUE")
+        try:
+            parsed = json.loads(value)
+            params[key.strip()] = parsed if isinstance(parsed, (int, float, bool)) else value
+        except json.JSONDecodeError:
+            params[key.strip()] = value
+    return params
