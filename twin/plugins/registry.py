@@ -101,6 +101,15 @@ class PluginRegistry:
                                        entry_point=ep.value))
             self._discovered = True
 
+    @classmethod
+    def from_manifests(cls, *manifests: Manifest, source: str = "runtime") -> "PluginRegistry":
+        """A registry of exactly these plugins, without entry point discovery (tests, embedding apps)."""
+        reg = cls()
+        reg._discovered = True
+        for manifest in manifests:
+            reg._add(PluginRecord(manifest.name, manifest.version, source, manifest))
+        return reg
+
     def register_manifest(self, manifest: Manifest, *, source: str = "runtime") -> None:
         """Add a plugin from a manifest object (tests and embedding apps)."""
         with self._lock:
@@ -127,17 +136,22 @@ class PluginRegistry:
         with self._lock:
             return sorted(self.plugins.values(), key=lambda r: (not r.builtin, r.name.lower()))
 
-    def disable(self, plugin: str, error: str) -> None:
-        """Turn a plugin off after its code failed; its contributions disappear."""
+    def disable(self, plugin: str, error: str, *, reported: bool = False) -> None:
+        """Turn a plugin off after its code failed; its contributions disappear.
+
+        The reason is logged as a warning unless ``reported`` (the caller raises it to the user).
+        """
+        self.discover()
         with self._lock:
             record = self.plugins.get(plugin)
             if record and record.enabled:
                 record.enabled = False
                 record.error = error
-                log.warning("plugin %s disabled: %s", plugin, error)
+                log.log(logging.INFO if reported else logging.WARNING, "plugin %s disabled: %s", plugin, error)
 
     def enable(self, plugin: str) -> None:
         """Turn a disabled plugin back on (its manifest must have been readable)."""
+        self.discover()
         with self._lock:
             record = self.plugins.get(plugin)
             if record is None:
@@ -175,7 +189,7 @@ class PluginRegistry:
             return contribution.load(key)
         except Exception as exc:
             error = f"{contribution.label}: cannot load {contribution.fields.get(key)} ({_one_line(exc)})"
-            self.disable(contribution.plugin, error)
+            self.disable(contribution.plugin, error, reported=True)
             raise PluginError(f"plugin {contribution.plugin}: {error}; the plugin is disabled") from exc
 
     def call(self, contribution: Contribution, *args: Any, key: str = "callable", **kwargs: Any) -> Any:
@@ -186,10 +200,14 @@ class PluginRegistry:
         the contribution and the file (the first argument when it is a path). A crashing ``sniff``
         answers ``False`` instead, so the other importers are still tried.
         """
+        record = self.plugins.get(contribution.plugin)
+        if key == "sniff" and record is not None and not record.enabled:
+            return False  # disabled earlier (and said so then)
         try:
             fn: Callable[..., Any] = self.load(contribution, key)
-        except PluginError:
-            if key == "sniff":
+        except PluginError as exc:
+            if key == "sniff":  # nobody sees this error: say it
+                log.warning("%s", exc)
                 return False
             raise
         try:
@@ -200,7 +218,7 @@ class PluginRegistry:
             subject = _subject(args)
             where = f" on {subject}" if subject else ""
             error = f"{contribution.label} ({key}) failed{where}: {_one_line(exc)}"
-            self.disable(contribution.plugin, error)
+            self.disable(contribution.plugin, error, reported=key != "sniff")
             if key == "sniff":
                 return False
             raise PluginError(f"plugin {contribution.plugin}: {error}; the plugin is disabled") from exc
