@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import sys
 
 import pytest
 
@@ -36,3 +37,10 @@ def project(tmp_path):
     p = Project.open(tmp_path / "test.twin.duckdb", create=True)
     yield p
     p.close()
+
+
+# fake plugin distributions for the plugin tests (tests/fixtures/plugins/fake_dist.py): the
+# ``fake_site`` fixture installs them without pip; ``fake_dist`` is its module
+sys.path.insert(0, str(FIXTURES / "plugins"))
+import fake_dist  # noqa: E402
+from fake_dist import fake_site  # noqa: E402,F401

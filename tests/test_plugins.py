@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import pathlib
 import sys
 import tomllib
 
 import pytest
+
+import fake_dist  # tests/fixtures/plugins, on the path through conftest
 
 from twin.errors import InputError
 from twin.io.importing import import_file, read_file
@@ -16,10 +17,6 @@ from twin.plugins.manifest import Manifest, ManifestError
 from twin.plugins.registry import PluginError, PluginRegistry, registry as global_registry
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("fake_dist", REPO / "tests/fixtures/plugins/fake_dist.py")
-fake_dist = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(fake_dist)
-fake_site = fake_dist.fake_site  # the fixture
 
 GOOD = """
 name = "demo"

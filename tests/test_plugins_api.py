@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
-import pathlib
 import re
 
 import pytest
@@ -16,11 +14,6 @@ from twin.plugins.context import PanelContext, Selection
 from twin.plugins.manifest import Manifest
 from twin.plugins.registry import PluginError
 
-REPO = pathlib.Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("fake_dist", REPO / "tests/fixtures/plugins/fake_dist.py")
-fake_dist = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(fake_dist)
-fake_site = fake_dist.fake_site  # the fixture
 
 EXTRA = """
 name = "twin-fake-extra"

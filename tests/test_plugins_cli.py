@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import pathlib
@@ -12,17 +11,13 @@ import sys
 
 import pytest
 
+import fake_dist  # tests/fixtures/plugins, on the path through conftest
+
 from twin.cli import cmd_plugins
 from twin.cli.main import main
 from twin.plugins.manifest import Manifest
 from twin.plugins.registry import PluginRegistry, registry as global_registry
 from twin.store.project import Project
-
-REPO = pathlib.Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("fake_dist", REPO / "tests/fixtures/plugins/fake_dist.py")
-fake_dist = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(fake_dist)
-fake_site = fake_dist.fake_site  # the fixture
 
 
 def twin(*args: str, site: pathlib.Path | None = None, cwd: pathlib.Path | None = None) -> subprocess.CompletedProcess:

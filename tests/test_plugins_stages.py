@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-import pathlib
 
 import pyarrow as pa
 import pytest
@@ -13,11 +11,6 @@ from twin.io.layerdata import ImportReport, LayerData
 from twin.plugins.manifest import Manifest
 from twin.plugins.registry import PluginRegistry
 
-REPO = pathlib.Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("fake_dist", REPO / "tests/fixtures/plugins/fake_dist.py")
-fake_dist = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(fake_dist)
-fake_site = fake_dist.fake_site  # the fixture
 
 
 def test_four_stages_from_the_builtin_plugin():
