@@ -45,3 +45,74 @@ __all__ += [
     "to_us",
     "zone",
 ]
+
+# ----- footprints, CSV text and coordinate detection (docs/importers.md) ----------------------
+from twin.geometry import (  # noqa: E402
+    HEIGHT_SOURCES,
+    extrude_footprints,
+    footprint_base_z,
+    geometry_kind,
+    kind_groups,
+    points_wkb,
+    resolve_heights,
+)
+from twin.tabular import (  # noqa: E402
+    KOREAN_CRS,
+    PROBLEMS,
+    CoordinateColumns,
+    CsvTable,
+    PointCheck,
+    check_points,
+    decode_text,
+    find_coordinate_columns,
+    find_named_column,
+    infer_types,
+    korean_crs_candidates,
+    looks_geographic,
+    normalise_name,
+    parse_numbers,
+    read_csv_table,
+    summary_rows,
+)
+
+__all__ += [
+    "HEIGHT_SOURCES",
+    "KOREAN_CRS",
+    "PROBLEMS",
+    "CoordinateColumns",
+    "CsvTable",
+    "PointCheck",
+    "check_points",
+    "decode_text",
+    "extrude_footprints",
+    "find_coordinate_columns",
+    "find_named_column",
+    "footprint_base_z",
+    "geometry_kind",
+    "infer_types",
+    "kind_groups",
+    "korean_crs_candidates",
+    "looks_geographic",
+    "normalise_name",
+    "parse_numbers",
+    "points_wkb",
+    "read_csv_table",
+    "resolve_heights",
+    "summary_rows",
+]
+
+# ----- what plugin code receives, and how a plugin's tests drive it (docs/plugins.md) --------
+from twin.io.importing import import_file, read_file  # noqa: E402
+from twin.plugins.analyses import run_analysis  # noqa: E402
+from twin.plugins.context import PanelContext, Selection  # noqa: E402
+from twin.store.project import LayerInfo, Project  # noqa: E402
+
+__all__ += [
+    "LayerInfo",
+    "PanelContext",
+    "Project",
+    "Selection",
+    "import_file",
+    "read_file",
+    "run_analysis",
+]

@@ -1,0 +1,239 @@
+"""GDAL vector files (GeoPackage, GeoJSON, Shapefile, FlatGeobuf) through pyogrio, and GeoParquet
+through pyarrow: one layer per GDAL layer, kind from the geometry type, footprints with a
+height or storey attribute extruded to LoD1 buildings.
+
+pyogrio reads straight into Arrow (``read_arrow``): attributes keep their names and types and
+geometries arrive as WKB, with no Python object per feature.
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import re
+
+import numpy as np
+import pyarrow as pa
+import pyogrio
+import shapely
+
+from twin.api import (
+    ImportOptions,
+    ImportReport,
+    InputError,
+    LayerData,
+    decode_text,
+    find_named_column,
+    kind_groups,
+    normalize_crs,
+)
+from twin_plugins.formats.footprints import (
+    BASE_NAMES,
+    GROUND_NAMES,
+    HEIGHT_NAMES,
+    STOREY_NAMES,
+    buildings_layer,
+    measure_values,
+)
+
+DRIVERS = {".gpkg": "GeoPackage", ".geojson": "GeoJSON", ".json": "GeoJSON", ".shp": "Shapefile",
+           ".fgb": "FlatGeobuf", ".parquet": "GeoParquet", ".geoparquet": "GeoParquet"}
+_GEOJSON_TYPE = re.compile(r'"type"\s*:\s*"(FeatureCollection|Feature|Point|MultiPoint|LineString|MultiLineString|'
+                           r'Polygon|MultiPolygon|GeometryCollection)"')
+_CITYJSON_TYPE = re.compile(r'"type"\s*:\s*"CityJSON')
+
+
+def sniff(path: pathlib.Path) -> bool:
+    """True for files this importer reads; for ``*.json``, GeoJSON only (CityJSON is refused)."""
+    path = pathlib.Path(path)
+    if path.suffix.lower() != ".json":
+        return True
+    with open(path, "rb") as fh:
+        head = fh.read(65536).decode("utf-8", errors="ignore").lstrip("\ufeff \t\r\n")
+    if not head.startswith("{") or _CITYJSON_TYPE.search(head):
+        return False
+    return bool(_GEOJSON_TYPE.search(head))
+
+
+def read_vector(path: pathlib.Path, options: ImportOptions) -> LayerData | list[LayerData]:
+    """Read every spatial layer of a vector file (one LayerData per GDAL layer and geometry kind)."""
+    path = pathlib.Path(path)
+    if path.suffix.lower() in (".parquet", ".geoparquet"):
+        return _geoparquet(path, options)
+    try:
+        listed = pyogrio.list_layers(path)
+    except Exception as exc:  # GDAL says why in its message
+        raise InputError(path, f"GDAL cannot open it as {DRIVERS.get(path.suffix.lower(), 'a vector file')}: "
+                               f"{_gdal_message(exc)}") from None
+    encoding, how = _dbf_encoding(path, options)
+    spatial = [(str(name), gtype) for name, gtype in listed if gtype is not None]
+    if not spatial:
+        raise InputError(path, "no layer with geometries (only attribute tables)")
+    out: list[LayerData] = []
+    for i, (name, _) in enumerate(spatial):
+        options.report_progress(0.1 + 0.8 * i / len(spatial), f"layer {name}")
+        try:
+            meta, table = pyogrio.read_arrow(path, layer=name, encoding=encoding)
+        except Exception as exc:
+            raise InputError(path, f"GDAL cannot read it: {_gdal_message(exc)}", where=f"layer {name!r}") from None
+        report = ImportReport(source=str(path))
+        report.detected.update({"format": DRIVERS.get(path.suffix.lower(), "GDAL vector"), "layer": name,
+                                "geometry": meta.get("geometry_type"), "encoding": meta.get("encoding")})
+        if how:
+            report.detected["encoding"] = f"{encoding} ({how})"
+        skipped = [n for n, g in listed if g is None]
+        if skipped and i == 0:
+            report.note("attribute-only tables not imported: " + ", ".join(map(str, skipped)))
+        crs = _layer_crs(path, meta.get("crs"), options, report)
+        geometry_name = _geometry_column(table, meta)
+        out += _layers(path, table.drop_columns([geometry_name]), table.column(geometry_name), crs=crs,
+                       options=options, report=report, name=name if len(spatial) > 1 else None)
+    return out[0] if len(out) == 1 else out
+
+
+def _gdal_message(exc: Exception) -> str:
+    return str(exc).strip() or type(exc).__name__
+
+
+def _geometry_column(table: pa.Table, meta: dict) -> str:
+    for name in (meta.get("geometry_name"), "wkb_geometry", "geometry", "geom"):
+        if name and name in table.column_names:
+            return name
+    return table.column_names[-1]
+
+
+def _layer_crs(path: pathlib.Path, declared: str | None, options: ImportOptions, report: ImportReport) -> str:
+    wanted = None
+    if options.crs:
+        try:
+            wanted = normalize_crs(options.crs)
+        except ValueError as exc:
+            raise InputError(path, f"--crs: {exc}") from None
+    if declared:
+        crs = "EPSG:4326" if declared.upper() == "OGC:CRS84" else normalize_crs(declared)
+        if wanted and wanted != crs:
+            report.note(f"the file declares {crs}; --crs {wanted} is used only for files without a CRS")
+        report.detected["crs"] = crs
+        return crs
+    if wanted:
+        report.detected["crs"] = f"{wanted} (given with --crs)"
+        return wanted
+    missing = "no .prj file beside the .shp" if path.suffix.lower() == ".shp" else "the file declares no CRS"
+    raise InputError(path, f"{missing}: give the source CRS with --crs EPSG:NNNN")
+
+
+def _dbf_encoding(path: pathlib.Path, options: ImportOptions) -> tuple[str | None, str | None]:
+    """The text encoding to read a layer with: ``--encoding``, else for a Shapefile without ``.cpg``
+    and without a code page byte, a guess from the bytes of its ``.dbf`` (UTF-8 or CP949)."""
+    if options.encoding:
+        return options.encoding, "given with --encoding"
+    if path.suffix.lower() != ".shp":
+        return None, None
+    if any(path.with_suffix(s).exists() for s in (".cpg", ".CPG")):
+        return None, None
+    dbf = next((path.with_suffix(s) for s in (".dbf", ".DBF") if path.with_suffix(s).exists()), None)
+    if dbf is None:
+        return None, None
+    data = dbf.read_bytes()
+    if len(data) < 32 or data[29] != 0:  # byte 29: the code page GDAL reads itself
+        return None, None
+    try:
+        data.decode("ascii")
+        return None, None
+    except UnicodeDecodeError:
+        pass
+    try:
+        guess = decode_text(data.replace(b"\x00", b" "), path=dbf)
+    except InputError:
+        return None, None
+    return guess.codec, "no .cpg: guessed from the .dbf bytes"
+
+
+def _layers(path, attributes: pa.Table, wkb: pa.ChunkedArray, *, crs: str, options: ImportOptions,
+            report: ImportReport, name: str | None) -> list[LayerData]:
+    """Split a GDAL layer by geometry dimension and build each part (buildings when it can)."""
+    attributes = pa.table([c for c in attributes.columns], names=attributes.column_names)  # drop field metadata
+    geometries = shapely.from_wkb(np.asarray(wkb.to_numpy(zero_copy_only=False), dtype=object))
+    groups = kind_groups(geometries)
+    empty = np.setdiff1d(np.arange(len(geometries)), np.concatenate(list(groups.values()) or [np.empty(0, int)]))
+    for row in empty.tolist():
+        report.skip(f"feature {row + 1}", "no geometry")
+    if not groups:
+        raise InputError(path, "no feature has a geometry", where=f"layer {name!r}" if name else None)
+    out = []
+    for kind, rows in groups.items():
+        part_report = report if len(groups) == 1 else _copy_report(report)
+        part_name = name if len(groups) == 1 else f"{name or path.stem} {kind}"
+        table = attributes.take(pa.array(rows))
+        geoms = geometries[rows]
+        if kind == "polygons":
+            layer = _maybe_buildings(table, geoms, crs=crs, options=options, report=part_report, name=part_name)
+            if layer is not None:
+                out.append(layer)
+                continue
+        part_report.imported = len(rows)
+        features = table.append_column("geometry", pa.array(shapely.to_wkb(geoms), type=pa.binary()))
+        out.append(LayerData(kind=kind, features=features, crs=crs, report=part_report, name=part_name))
+    return out
+
+
+def _copy_report(report: ImportReport) -> ImportReport:
+    copy = ImportReport(source=report.source, skipped=list(report.skipped), notes=list(report.notes))
+    copy.detected.update(report.detected)
+    return copy
+
+
+def _maybe_buildings(table: pa.Table, geometries: np.ndarray, *, crs, options, report, name) -> LayerData | None:
+    names = table.column_names
+    height_col, storey_col = find_named_column(names, HEIGHT_NAMES), find_named_column(names, STOREY_NAMES)
+    if height_col is None and storey_col is None:
+        return None
+    report.detected["height column"] = height_col
+    report.detected["storeys column"] = storey_col
+    base_col, ground_col = find_named_column(names, BASE_NAMES), find_named_column(names, GROUND_NAMES)
+    features = table.append_column("geometry", pa.array(shapely.to_wkb(geometries), type=pa.binary()))
+    return buildings_layer(
+        features, geometries, crs=crs, options=options, report=report, name=name,
+        height=measure_values(table.column(height_col)) if height_col else None,
+        storeys=measure_values(table.column(storey_col)) if storey_col else None,
+        base=measure_values(table.column(base_col)) if base_col else None,
+        ground=measure_values(table.column(ground_col)) if ground_col else None,
+        properties={"height_column": height_col, "storeys_column": storey_col},
+    )
+
+
+def _geoparquet(path: pathlib.Path, options: ImportOptions) -> LayerData | list[LayerData]:
+    import pyarrow.parquet as pq
+    import pyproj
+
+    try:
+        table = pq.read_table(path)
+    except Exception as exc:
+        raise InputError(path, f"not a readable Parquet file: {exc}") from None
+    geo = json.loads((table.schema.metadata or {}).get(b"geo", b"null"))
+    if not geo or "primary_column" not in geo:
+        raise InputError(path, "a Parquet file without GeoParquet 'geo' metadata (no geometry column declared)")
+    primary = geo["primary_column"]
+    column_meta = geo.get("columns", {}).get(primary, {})
+    report = ImportReport(source=str(path))
+    report.detected.update({"format": f"GeoParquet {geo.get('version', '')}".strip(),
+                            "geometry": ", ".join(column_meta.get("geometry_types", [])) or "any"})
+    if "crs" not in column_meta:
+        declared = "OGC:CRS84"  # the GeoParquet default
+    elif column_meta["crs"] is None:
+        declared = None
+    else:
+        declared = pyproj.CRS.from_json_dict(column_meta["crs"]).to_wkt()
+    crs = _layer_crs(path, declared, options, report)
+    if column_meta.get("encoding", "WKB").upper() == "WKB":
+        wkb = table.column(primary)
+    else:
+        import geopandas
+
+        frame = geopandas.read_parquet(path, columns=[primary])
+        wkb = pa.chunked_array([pa.array(shapely.to_wkb(frame.geometry.values), type=pa.binary())])
+    others = [c for c in geo.get("columns", {}) if c != primary and c in table.column_names]
+    if others:
+        report.note("other geometry columns kept as WKB attributes: " + ", ".join(others))
+    out = _layers(path, table.drop_columns([primary]), wkb, crs=crs, options=options, report=report, name=None)
+    return out[0] if len(out) == 1 else out
