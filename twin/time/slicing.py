@@ -175,13 +175,14 @@ class Readings:
         taken); for readings without time, the mean of all readings of the key."""
         value = quote(self.value)
         if not self.timed or window is None:
-            sql, params = f'SELECT fid, avg({value}) AS v FROM "{self.table}" GROUP BY fid ORDER BY fid', []
+            where, params, pick = "TRUE", [], f"avg({value})"
         else:
-            where, params = self.temporal.predicate(window)
-            sql = f'SELECT fid, arg_max({value}, t) AS v FROM "{self.table}" WHERE {where} GROUP BY fid ORDER BY fid'
+            (where, params), pick = self.temporal.predicate(window), f"arg_max({value}, t)"
+        sql = (f'SELECT fid, {pick} AS v FROM "{self.table}" WHERE {where} AND {value} IS NOT NULL '
+               "GROUP BY fid ORDER BY fid")
         with self.project.lock:
             result = self.project.con.execute(sql, params).fetchnumpy()
-        return result["fid"].astype(np.int64), np.asarray(result["v"], dtype=np.float64)
+        return result["fid"].astype(np.int64), np.ma.filled(np.ma.asarray(result["v"], dtype=np.float64), np.nan)
 
     def join_target(self) -> LayerInfo | None:
         """The layer whose features these readings colour (see :func:`join_target`)."""
