@@ -78,14 +78,16 @@ def _write_one(project: Project, con, data: LayerData, *, name, stage, service, 
     _create_feature_table(con, table, data.features, geometries)
     if mesh is not None:
         _create_mesh_table(con, f"{table}_mesh", mesh)
+    written = {}
     for suffix, extra in data.tables.items():
         xy = data.table_xy.get(suffix)
         if xy:
             extra = _reproject_table_xy(extra, xy, data.crs, project_crs)
+        written[suffix] = extra
         con.register("_twin_incoming", extra)
         con.execute(f'CREATE TABLE "{table}_{suffix}" AS SELECT * FROM _twin_incoming')
         con.unregister("_twin_incoming")
-    bbox, zrange = _extent(geometries, mesh, data, project_crs)
+    bbox, zrange = _extent(geometries, mesh, data, written)
     count = data.feature_count if data.feature_count is not None else _top_level_count(data.features)
     position = con.execute("SELECT coalesce(max(position), 0) + 1 FROM layers").fetchone()[0]
     now = dt.datetime.now(dt.timezone.utc)
@@ -235,7 +237,8 @@ def _create_mesh_table(con, table: str, mesh: MeshData) -> None:
     con.unregister("_twin_incoming")
 
 
-def _extent(geometries, mesh, data: LayerData, crs: str):
+def _extent(geometries, mesh, data: LayerData, tables: dict[str, pa.Table]):
+    """Bounding box and z range in the project CRS (``tables``: the extra tables as written, reprojected)."""
     boxes = []
     zs = []
     valid = geometries[~shapely.is_missing(geometries)] if geometries.size else geometries
@@ -251,7 +254,7 @@ def _extent(geometries, mesh, data: LayerData, crs: str):
         boxes.append((v[:, 0].min(), v[:, 1].min(), v[:, 0].max(), v[:, 1].max()))
         zs += [v[:, 2].min(), v[:, 2].max()]
     for suffix, (xcol, ycol) in data.table_xy.items():
-        table = data.tables[suffix]
+        table = tables[suffix]
         if table.num_rows:
             x = pc.min_max(table.column(xcol))
             y = pc.min_max(table.column(ycol))
