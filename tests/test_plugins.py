@@ -238,7 +238,7 @@ def test_contribution_lookup_by_id_and_by_plugin(fake_site):
     reg = fake_site.registry("twin-fake-good")
     assert reg.contribution("analyses", "extent").plugin == "twin-fake-good"
     assert reg.contribution("analyses", "twin-fake-good/extent").id == "extent"
-    with pytest.raises(KeyError, match=r"no analysis 'nope' \(known: count-by-name, extent"):
+    with pytest.raises(KeyError, match=r"no analysis 'nope' \(known: .*count-by-name, extent"):
         reg.contribution("analyses", "nope")
     with pytest.raises(KeyError):
         reg.contribution("analyses", "other-plugin/extent")

@@ -76,6 +76,7 @@ class PluginRegistry:
         self.plugins: dict[str, PluginRecord] = {}
         self._discovered = False
         self._lock = threading.RLock()
+        self._by_section: dict[str, list[Contribution]] = {}  # enabled contributions, cleared on any change
 
     # ----- discovery -----------------------------------------------------------------------
     def discover(self, *, force: bool = False) -> None:
@@ -85,6 +86,7 @@ class PluginRegistry:
                 return
             if force:
                 self.plugins.clear()
+                self._by_section.clear()
                 importlib.invalidate_caches()
             for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
                 dist = ep.dist.name if ep.dist else "?"
@@ -117,6 +119,7 @@ class PluginRegistry:
             self._add(PluginRecord(manifest.name, manifest.version, source, manifest))
 
     def _add(self, record: PluginRecord) -> None:
+        self._by_section.clear()
         if record.name in self.plugins:
             first = self.plugins[record.name]
             record.enabled = False
@@ -145,6 +148,7 @@ class PluginRegistry:
         with self._lock:
             record = self.plugins.get(plugin)
             if record and record.enabled:
+                self._by_section.clear()
                 record.enabled = False
                 record.error = error
                 log.log(logging.INFO if reported else logging.WARNING, "plugin %s disabled: %s", plugin, error)
@@ -159,17 +163,19 @@ class PluginRegistry:
             if record.manifest is None:
                 raise PluginError(f"plugin {plugin} cannot be enabled: {record.error}")
             record.enabled, record.error = True, None
+            self._by_section.clear()
 
     # ----- contributions -------------------------------------------------------------------
     def contributions(self, section: str) -> list[Contribution]:
         """Contributions of enabled plugins in one section (``importers``, ``panels``, ...)."""
         self.discover()
         with self._lock:
-            out: list[Contribution] = []
-            for record in self.records():
-                if record.enabled and record.manifest:
-                    out.extend(record.manifest.contributions.get(section, []))
-            return out
+            if section not in self._by_section:
+                self._by_section[section] = [
+                    c for record in self.records() if record.enabled and record.manifest
+                    for c in record.manifest.contributions.get(section, [])
+                ]
+            return list(self._by_section[section])
 
     def contribution(self, section: str, contribution_id: str) -> Contribution:
         """One contribution by id, or by ``plugin/id`` when two plugins use the same id."""
@@ -261,6 +267,7 @@ class PluginRegistry:
             results[key] = problems
             if problems and record.enabled:
                 record.enabled, record.error = False, problems[0]  # reported by the caller, not logged
+                self._by_section.clear()
         return results
 
 

@@ -94,8 +94,9 @@ def read_airquality(path: pathlib.Path, options: ImportOptions) -> list[LayerDat
     parsed = parse_times(table.column(found["time"]), tz=options.timezone)
     t_us = parsed.us()
     has_time = t_us != np.iinfo(np.int64).min
-    codes = pd.Series(table.column(found["code"]).to_numpy(zero_copy_only=False), dtype="string").str.strip()
-    has_code = codes.notna().to_numpy() & (codes.fillna("") != "").to_numpy()
+    code_text = pc.utf8_trim_whitespace(table.column(found["code"]).combine_chunks())
+    has_code = pc.fill_null(pc.greater(pc.utf8_length(code_text), 0), False).to_numpy(zero_copy_only=False)
+    codes = code_text.to_numpy(zero_copy_only=False)  # object array of str / None
     _skip(report, lines, usable & parsed.invalid, f"unreadable time in {found['time']}")
     _skip(report, lines, usable & ~has_time & ~parsed.invalid, f"no time in {found['time']}")
     _skip(report, lines, usable & has_time & ~has_code, f"no station code in {found['code']}")
@@ -111,8 +112,9 @@ def read_airquality(path: pathlib.Path, options: ImportOptions) -> list[LayerDat
     any_value = np.any([~np.isnan(v) for v in values.values()], axis=0)
     _skip(report, lines, usable & ~any_value, "no valid measurement in the row")
     usable &= any_value
-    duplicate = np.zeros(len(usable), dtype=bool)
-    duplicate[usable] = pd.DataFrame({"c": codes[usable].to_numpy(), "t": t_us[usable]}).duplicated().to_numpy()
+    station = np.full(len(usable), -1, dtype=np.int64)  # station number of each row, -1 where unusable
+    station[usable] = pd.factorize(codes[usable])[0]
+    duplicate = _repeated(station, t_us, usable)
     _skip(report, lines, duplicate, "repeated station and time (the first row is kept)")
     usable &= ~duplicate
     if checks:
@@ -124,10 +126,10 @@ def read_airquality(path: pathlib.Path, options: ImportOptions) -> list[LayerDat
         raise InputError(path, "no usable row (every row lacks a time, a station or a valid value)")
 
     options.report_progress(0.6, "stations")
-    stations = _stations(path, table, found, codes.to_numpy(dtype=object), rows, report)
+    stations = _stations(path, table, found, codes, station, rows, report)
     units = {p: POLLUTANTS[p][1] for p in pollutants}
     readings = readings_layer(
-        "sensors", keys=codes.to_numpy(dtype=object)[rows], t_us=t_us[rows],
+        "sensors", keys=codes[rows], t_us=t_us[rows],
         values=pa.table({p: pa.array(values[p][rows], mask=np.isnan(values[p][rows])) for p in pollutants}),
         value="pm25" if "pm25" in pollutants else pollutants[0], key_column="station_code", report=report,
         name="readings", properties={"source_format": SOURCE_FORMAT, "role": "readings", "units": units},
@@ -135,30 +137,42 @@ def read_airquality(path: pathlib.Path, options: ImportOptions) -> list[LayerDat
     return [stations, readings]
 
 
-def _stations(path, table: pa.Table, found: dict, codes: np.ndarray, rows: np.ndarray, report: ImportReport) -> LayerData:
-    """One point per station: its first row with usable coordinates (vectorised, no loop per row)."""
+def _repeated(station: np.ndarray, t_us: np.ndarray, usable: np.ndarray) -> np.ndarray:
+    """Usable rows whose station and time an earlier row already has (sorted neighbours, no loop)."""
+    rows = np.flatnonzero(usable)
+    order = rows[np.lexsort((rows, t_us[rows], station[rows]))]
+    same = (station[order][1:] == station[order][:-1]) & (t_us[order][1:] == t_us[order][:-1])
+    repeated = np.zeros(len(usable), dtype=bool)
+    repeated[order[1:][same]] = True
+    return repeated
+
+
+def _stations(path, table: pa.Table, found: dict, codes: np.ndarray, station: np.ndarray, rows: np.ndarray,
+              report: ImportReport) -> LayerData:
+    """One point per station, in order of appearance: the first of its rows with usable coordinates."""
     columns = find_coordinate_columns(table.column_names)
     if columns is None:
         raise InputError(path, "no station coordinates (latitude/longitude columns such as 위도/경도)")
     x, x_empty, x_bad = parse_numbers(table.column(columns.x))
     y, y_empty, y_bad = parse_numbers(table.column(columns.y))
     check = check_points(x, y, "EPSG:4326", missing=x_empty | y_empty, not_number=x_bad | y_bad)
-    frame = pd.DataFrame({"code": codes[rows], "x": check.x[rows], "y": check.y[rows], "ok": check.ok[rows]})
-    if found["name"]:
-        frame["name"] = table.column(found["name"]).to_numpy(zero_copy_only=False)[rows]
-    first = frame.groupby("code", sort=False).first()  # every station, in order of appearance
-    placed = frame[frame["ok"]].groupby("code", sort=False)[["x", "y"]].first().reindex(first.index)
-    unplaced = int(placed["x"].isna().sum())
-    if unplaced:
-        report.note(f"{unplaced} station(s) without usable coordinates: their readings have no place on the map")
+    count = int(station.max()) + 1
+    first = np.full(count, -1, dtype=np.int64)
+    first[station[rows][::-1]] = rows[::-1]  # later writes win: each station's first row stays
+    placed_rows = rows[check.ok[rows]]
+    placed = np.full(count, -1, dtype=np.int64)
+    placed[station[placed_rows][::-1]] = placed_rows[::-1]
+    has_place = placed >= 0
+    if not has_place.all():
+        report.note(f"{int((~has_place).sum())} station(s) without usable coordinates: their readings have no place on the map")
+    take = np.where(has_place, placed, first)
+    names = table.column(found["name"]).take(pa.array(first)) if found["name"] else pa.nulls(count, pa.string())
     features = {
-        "station_code": pa.array(first.index.astype(str).tolist(), type=pa.string()),
-        "station_name": pa.array(first["name"].tolist() if "name" in first else [None] * len(first), type=pa.string()),
-        "geometry": pc.if_else(pa.array(placed["x"].notna().to_numpy()),
-                               points_wkb(placed["x"].to_numpy(dtype=float), placed["y"].to_numpy(dtype=float)),
-                               pa.scalar(None, pa.binary())),
+        "station_code": pa.array(codes[first], type=pa.string()),
+        "station_name": names,
+        "geometry": pc.if_else(pa.array(has_place), points_wkb(check.x[take], check.y[take]), pa.scalar(None, pa.binary())),
     }
-    station_report = ImportReport(str(path), imported=len(first))
+    station_report = ImportReport(str(path), imported=count)
     station_report.detected["coordinates"] = f"{columns.x}/{columns.y} ({columns.how})"
     return LayerData(kind="points", features=pa.table(features), crs="EPSG:4326", report=station_report,
                      name="stations", properties={"source_format": SOURCE_FORMAT, "role": "stations"})
