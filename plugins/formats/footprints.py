@@ -77,8 +77,8 @@ def buildings_layer(
 ) -> LayerData:
     """Extrude footprints to LoD1 blocks; ``features`` holds the attributes and a WKB ``geometry``.
 
-    Adds the reserved columns ``height`` (metres used for the block; a source column of that
-    name is kept as ``height_src``) and ``height_from`` (``height``, ``storeys`` or ``default``).
+    Adds the reserved columns ``height`` (metres used for the block) and ``height_from``
+    (``height``, ``storeys`` or ``default``); source columns of those names become ``*_src``.
     """
     n = features.num_rows
     heights, source = resolve_heights(height, storeys, count=n, storey_height=options.storey_height,
@@ -103,8 +103,8 @@ def buildings_layer(
     missing = extrusion.without_mesh
     if len(missing):
         report.note(f"{len(missing)} feature(s) without a usable polygon have no 3D block")
-    if "height" in features.column_names:
-        features = features.rename_columns([c if c != "height" else "height_src" for c in features.column_names])
+    reserved = ("height", "height_from")
+    features = features.rename_columns([f"{c}_src" if c in reserved else c for c in features.column_names])
     label = np.array(HEIGHT_SOURCES, dtype=object)[source]
     features = features.append_column("height", pa.array(total)).append_column(
         "height_from", pa.array(label, type=pa.string()))

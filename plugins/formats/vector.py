@@ -74,6 +74,10 @@ def read_vector(path: pathlib.Path, options: ImportOptions) -> LayerData | list[
         options.report_progress(0.1 + 0.8 * i / len(spatial), f"layer {name}")
         try:
             meta, table = pyogrio.read_arrow(path, layer=name, encoding=encoding)
+            table.column_names  # noqa: B018 - decodes the field names now, inside the try
+        except UnicodeDecodeError:
+            raise InputError(path, f"text is not {encoding or 'UTF-8'}: give the encoding with --encoding "
+                                   "(e.g. cp949)", where=f"layer {name!r}") from None
         except Exception as exc:
             raise InputError(path, f"GDAL cannot read it: {_gdal_message(exc)}", where=f"layer {name!r}") from None
         report = ImportReport(source=str(path))
@@ -137,13 +141,13 @@ def _dbf_encoding(path: pathlib.Path, options: ImportOptions) -> tuple[str | Non
     data = dbf.read_bytes()
     if len(data) < 32 or data[29] != 0:  # byte 29: the code page GDAL reads itself
         return None, None
-    try:
-        data.decode("ascii")
+    header_length = int.from_bytes(data[8:10], "little")
+    names = b"".join(data[k:k + 11] for k in range(32, min(header_length, len(data)) - 1, 32) if data[k] != 0x0D)
+    text = (names + b"\n" + data[header_length:]).replace(b"\x00", b" ").replace(b"\x1a", b" ")
+    if text.isascii():
         return None, None
-    except UnicodeDecodeError:
-        pass
     try:
-        guess = decode_text(data.replace(b"\x00", b" "), path=dbf)
+        guess = decode_text(text, path=dbf)
     except InputError:
         return None, None
     return guess.codec, "no .cpg: guessed from the .dbf bytes"
