@@ -184,6 +184,13 @@ class Readings:
             result = self.project.con.execute(sql, params).fetchnumpy()
         return result["fid"].astype(np.int64), np.ma.filled(np.ma.asarray(result["v"], dtype=np.float64), np.nan)
 
+    def value_range(self) -> tuple[float | None, float | None]:
+        """The smallest and largest reading of the value column (for a stable colour scale)."""
+        value = quote(self.value)
+        with self.project.lock:
+            lo, hi = self.project.con.execute(f'SELECT min({value}), max({value}) FROM "{self.table}"').fetchone()
+        return (None, None) if lo is None else (float(lo), float(hi))
+
     def join_target(self) -> LayerInfo | None:
         """The layer whose features these readings colour (see :func:`join_target`)."""
         return join_target(self.project, self.layer)
