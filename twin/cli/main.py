@@ -17,6 +17,7 @@ COMMANDS = [
     "twin.cli.cmd_info",
     "twin.cli.cmd_query",
     "twin.cli.cmd_export",
+    "twin.cli.cmd_render",
     "twin.cli.cmd_plugins",
 ]
 

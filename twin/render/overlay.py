@@ -1,0 +1,225 @@
+"""2D overlays drawn over the 3D view: the legend panel and the scale hint.
+
+Both are plain VTK 2D actors laid out in pixels, so they look the same off-screen and in the Qt
+window. Text uses a font with Hangul glyphs when the system has one (Noto Sans CJK, Nanum), so
+Korean layer names and categories are legible.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import logging
+
+import numpy as np
+
+from twin.scene.camera import CameraPose, format_length, nice_length
+from twin.scene.style import to_rgb
+
+log = logging.getLogger(__name__)
+
+CJK_FAMILIES = ["Noto Sans CJK KR", "Noto Sans KR", "NanumGothic", "NanumBarunGothic", "Malgun Gothic", "AppleGothic", "Noto Sans CJK JP"]
+TEXT_COLOR = "#263238"
+MUTED_COLOR = "#5f6b73"
+PANEL_COLOR = "#ffffff"
+SWATCH_BORDER = "#8a9299"
+
+
+@dataclasses.dataclass
+class LegendBlock:
+    """What one layer contributes to the legend: a title, colour swatches and/or a colour bar."""
+
+    title: str
+    swatches: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+    colormap: str | None = None
+    clim: tuple[float, float] | None = None
+    subtitle: str = ""
+
+
+@functools.cache
+def text_font() -> str | None:
+    """A font file with Hangul glyphs, or None (VTK's built-in Arial then draws Latin text only)."""
+    try:
+        from matplotlib import font_manager
+
+        path = font_manager.findfont(font_manager.FontProperties(family=CJK_FAMILIES), fallback_to_default=False)
+        return str(path)
+    except Exception:  # no such font on this machine
+        log.info("no font with Hangul glyphs found; Korean text in the 3D view will not be legible")
+        return None
+
+
+def _text_actor(text: str, size: int, color: str, *, bold: bool = False):
+    from vtkmodules.vtkCommonCore import VTK_FONT_FILE
+    from vtkmodules.vtkRenderingCore import vtkTextActor
+
+    actor = vtkTextActor()
+    actor.SetInput(text)
+    prop = actor.GetTextProperty()
+    font = text_font()
+    if font:
+        prop.SetFontFamily(VTK_FONT_FILE)
+        prop.SetFontFile(font)
+    prop.SetFontSize(size)
+    prop.SetColor(*to_rgb(color))
+    prop.SetBold(bold)
+    prop.SetVerticalJustificationToBottom()
+    actor.PickableOff()
+    return actor
+
+
+def _quads_actor(rects: np.ndarray, colors: np.ndarray, opacity: float = 1.0):
+    """A 2D actor of axis-aligned rectangles ``(x0, y0, x1, y1)`` in pixels with per-rectangle RGB (0..255)."""
+    import pyvista as pv
+    from vtkmodules.util.numpy_support import numpy_to_vtk
+    from vtkmodules.vtkRenderingCore import vtkActor2D, vtkPolyDataMapper2D
+
+    n = len(rects)
+    pts = np.zeros((4 * n, 3))
+    pts[0::4, :2] = rects[:, [0, 1]]
+    pts[1::4, :2] = rects[:, [2, 1]]
+    pts[2::4, :2] = rects[:, [2, 3]]
+    pts[3::4, :2] = rects[:, [0, 3]]
+    poly = pv.PolyData.from_regular_faces(pts, np.arange(4 * n).reshape(n, 4))
+    rgb = numpy_to_vtk(np.ascontiguousarray(colors, dtype=np.uint8), deep=True)
+    rgb.SetName("rgb")
+    poly.GetCellData().SetScalars(rgb)
+    mapper = vtkPolyDataMapper2D()
+    mapper.SetInputData(poly)
+    mapper.SetColorModeToDirectScalars()
+    actor = vtkActor2D()
+    actor.SetMapper(mapper)
+    actor.GetProperty().SetOpacity(opacity)
+    actor.PickableOff()
+    return actor
+
+
+def _rgb255(color: str) -> list[int]:
+    return [int(round(c * 255)) for c in to_rgb(color)]
+
+
+class Overlay:
+    """The legend panel (top right) and the scale hint (bottom left) of one renderer."""
+
+    def __init__(self, renderer) -> None:
+        self.renderer = renderer
+        self._actors: list = []
+        self._scale_actors: list = []
+        self.blocks: list[LegendBlock] = []
+        self.font_size = 13
+        #: pixels the legend takes from the right edge (0 without a legend)
+        self.width = 0
+
+    def _clear(self, actors: list) -> None:
+        for actor in actors:
+            self.renderer.RemoveViewProp(actor)
+        actors.clear()
+
+    def set_legend(self, blocks: list[LegendBlock]) -> None:
+        """Lay out the legend for these blocks (call again after the window was resized)."""
+        self.blocks = list(blocks)
+        self._clear(self._actors)
+        self.width = 0
+        if not blocks:
+            return
+        width, height = self.renderer.GetRenderWindow().GetSize()
+        size = self.font_size if height >= 500 else max(9, self.font_size - 3)
+        line, pad, swatch, gap, indent = int(size * 1.6), 12, int(size * 0.95), 7, 12
+        rows = _legend_rows(blocks)
+        texts = [(_text_actor(r.text, size, r.color) if r.text else None) for r in rows]
+        rights = [(_text_actor(r.right, size, MUTED_COLOR) if r.right else None) for r in rows]
+
+        def left_of(r: _Row) -> int:
+            return (indent if r.sub else 0) + (swatch + gap if r.swatch else 0)
+
+        text_width = max((left_of(r) + _width(self.renderer, t) for r, t in zip(rows, texts) if t), default=0)
+        panel_w = int(min(width - 2 * pad, max(text_width, 150) + 2 * pad))
+        panel_h = pad * 2 + line * len(rows)
+        x0, y_top = width - pad - panel_w, height - pad
+        rects, colors = [[x0, y_top - panel_h, x0 + panel_w, y_top]], [_rgb255(PANEL_COLOR)]
+        for i, (row, text, right) in enumerate(zip(rows, texts, rights)):
+            y = y_top - pad - line * (i + 1) + (line - swatch) // 2
+            x = x0 + pad + (indent if row.sub else 0)
+            if row.swatch:
+                rects.append([x - 1, y - 1, x + swatch + 1, y + swatch + 1])
+                colors.append(_rgb255(SWATCH_BORDER))
+                rects.append([x, y, x + swatch, y + swatch])
+                colors.append(_rgb255(row.swatch))
+            if text is not None:
+                text.SetPosition(x + (swatch + gap if row.swatch else 0), y - 3)
+            if right is not None:
+                right.GetTextProperty().SetJustificationToRight()
+                right.SetPosition(x0 + panel_w - pad, y - 3)
+            if row.colormap:
+                import matplotlib
+
+                cmap = matplotlib.colormaps[row.colormap]
+                xs = np.linspace(x, x0 + panel_w - pad, 49)
+                for k in range(48):
+                    rects.append([xs[k], y, xs[k + 1], y + swatch])
+                    colors.append([int(c * 255) for c in cmap((k + 0.5) / 48)[:3]])
+        panel = _quads_actor(np.array(rects[:1], dtype=float), np.array(colors[:1]), opacity=0.9)
+        marks = _quads_actor(np.array(rects[1:], dtype=float).reshape(-1, 4), np.array(colors[1:]).reshape(-1, 3))
+        self.width = panel_w + 2 * pad
+        self._actors.extend([panel, marks, *(t for t in texts + rights if t is not None)])
+        for actor in self._actors:
+            self.renderer.AddViewProp(actor)
+
+    def update_scale(self, pose: CameraPose) -> float:
+        """Redraw the scale bar for the current camera; returns its length in metres."""
+        self._clear(self._scale_actors)
+        width, height = self.renderer.GetRenderWindow().GetSize()
+        per_px = pose.metres_per_pixel(height)
+        target_px = max(60, min(160, width // 8))
+        length = nice_length(target_px * per_px)
+        bar_px = length / per_px if per_px > 0 else target_px
+        x0, y0, thick = 16, 16, 5
+        rects = np.array([[x0 - 2, y0 - 2, x0 + bar_px + 2, y0 + thick + 2], [x0, y0, x0 + bar_px / 2, y0 + thick],
+                          [x0 + bar_px / 2, y0, x0 + bar_px, y0 + thick]], dtype=float)
+        colors = np.array([_rgb255(PANEL_COLOR), _rgb255(TEXT_COLOR), _rgb255("#ffffff")])
+        bar = _quads_actor(rects, colors)
+        label = _text_actor(format_length(length), self.font_size, TEXT_COLOR)
+        label.SetPosition(x0, y0 + thick + 4)
+        self._scale_actors.extend([bar, label])
+        for actor in self._scale_actors:
+            self.renderer.AddViewProp(actor)
+        return length
+
+    def clear(self) -> None:
+        self._clear(self._actors)
+        self._clear(self._scale_actors)
+
+
+def _width(renderer, actor) -> int:
+    box = [0.0] * 4
+    actor.GetBoundingBox(renderer, box)
+    return int(box[1] - box[0])
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+
+
+@dataclasses.dataclass
+class _Row:
+    text: str
+    color: str = TEXT_COLOR
+    sub: bool = False
+    swatch: str | None = None
+    colormap: str | None = None
+    right: str = ""
+
+
+def _legend_rows(blocks: list[LegendBlock]) -> list[_Row]:
+    """One row per line of the legend: a layer with its one colour, or a title and its entries."""
+    rows: list[_Row] = []
+    for block in blocks:
+        if len(block.swatches) == 1 and block.colormap is None and not block.subtitle:
+            rows.append(_Row(block.title, swatch=block.swatches[0][1]))
+            continue
+        rows.append(_Row(block.title + (f"  ·  {block.subtitle}" if block.subtitle else "")))
+        rows.extend(_Row(label, MUTED_COLOR, sub=True, swatch=color) for label, color in block.swatches)
+        if block.colormap is not None and block.clim is not None:
+            rows.append(_Row("", sub=True, colormap=block.colormap))
+            rows.append(_Row(_number(block.clim[0]), MUTED_COLOR, sub=True, right=_number(block.clim[1])))
+    return rows

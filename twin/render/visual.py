@@ -1,0 +1,288 @@
+"""The visual contract: one object draws one layer on any ``pyvista.BasePlotter``.
+
+``Visual(project, layer, origin)`` builds its meshes from the store (lazily, on ``add_to``) and
+offers ``add_to(plotter)``, ``remove_from(plotter)``, ``apply_style(style)``,
+``set_visible(flag)``, ``set_time(start, end) -> bool`` and ``feature_ids``. :class:`MeshVisual`
+implements all of it for visuals made of a few merged meshes with a ``fid`` cell array: a
+subclass only writes :meth:`MeshVisual.build`. See docs/scene.md for writing one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+import numpy as np
+
+from twin.render.overlay import LegendBlock
+from twin.scene.colors import Coloring, style_coloring
+from twin.scene.meshes import FID, SURFACE, cells_subset
+from twin.scene.origin import LocalOrigin
+from twin.scene.picking import PickTarget
+from twin.scene.style import Style, to_rgb
+from twin.store.project import LayerInfo, Project
+
+HIGHLIGHT_COLOR = "#ffb300"
+_COLORS = "_twin_rgb"
+
+
+@dataclasses.dataclass
+class Part:
+    """One merged mesh of a visual and how it is drawn."""
+
+    mesh: Any  # pv.PolyData with a ``fid`` cell array
+    pickable: bool = True
+    #: coloured by the style (else drawn in ``color``, by default a darker shade of the style colour)
+    styled: bool = True
+    color: str | None = None
+    line_width: float = 1.0
+    opacity: float | None = None
+    #: material: ambient, diffuse, specular
+    material: tuple[float, float, float] = (0.28, 0.75, 0.05)
+
+
+def darker(color: str, factor: float = 0.6) -> str:
+    """A darker shade of a colour (outlines)."""
+    r, g, b = (c * factor for c in to_rgb(color))
+    return f"#{int(r * 255):02x}{int(g * 255):02x}{int(b * 255):02x}"
+
+
+class Visual:
+    """Base class of layer visuals. Subclasses override what they need; static layers keep ``set_time``."""
+
+    def __init__(self, project: Project, layer: LayerInfo, origin: LocalOrigin, *, style: Style | None = None) -> None:
+        self.project = project
+        self.layer = layer
+        self.origin = origin
+        self.style = style if style is not None else self.style_from(layer.style)
+        self.plotter = None
+        self.visible = True
+
+    def suggested_color(self) -> str | None:
+        """A colour for this layer when its stored style names none (e.g. blue for water pipes)."""
+        return None
+
+    def style_from(self, stored: dict[str, Any] | None) -> Style:
+        """The style to draw with for a stored style dict: validated, with the kind's defaults."""
+        style = Style.from_dict(stored, kind=self.layer.kind, layer=repr(self.layer.name))
+        suggestion = None if "color" in (stored or {}) else self.suggested_color()
+        return style.replace(color=suggestion) if suggestion else style
+
+    @property
+    def name(self) -> str:
+        return self.layer.name
+
+    @property
+    def feature_ids(self) -> np.ndarray:
+        """The feature ids this visual draws (sorted, unique)."""
+        return np.empty(0, dtype=np.int64)
+
+    def add_to(self, plotter) -> None:
+        """Draw the layer on ``plotter`` (a ``pyvista.Plotter`` or ``pyvistaqt.QtInteractor``)."""
+        self.plotter = plotter
+
+    def remove_from(self, plotter) -> None:
+        """Take every actor of the layer off ``plotter``."""
+        self.plotter = None
+
+    def apply_style(self, style: Style) -> None:
+        """Redraw with a new style (colours, opacity, visibility, size...)."""
+        self.style = style
+
+    def set_visible(self, flag: bool) -> None:
+        """Show or hide the layer without forgetting its style."""
+        self.visible = bool(flag)
+
+    def set_time(self, start: dt.datetime | None, end: dt.datetime | None) -> bool:
+        """Show the layer for the time range [start, end] (timezone-aware, or None for no time).
+
+        Returns True when the visual changed and the view must be re-rendered; static layers return False.
+        """
+        return False
+
+    def pick_targets(self) -> list[PickTarget]:
+        """Actors whose cells carry feature ids for picking."""
+        return []
+
+    def highlight(self, fids: set[int] | frozenset[int]) -> None:
+        """Draw these features as selected (an empty set clears the selection)."""
+
+    def bounds(self, fid: int | None = None) -> tuple[float, ...] | None:
+        """Local bounds (xmin, xmax, ymin, ymax, zmin, zmax) of the layer, or of one feature."""
+        return None
+
+    def legend(self) -> LegendBlock | None:
+        """What this layer shows in the legend."""
+        return None
+
+
+class MeshVisual(Visual):
+    """A visual made of merged meshes (:class:`Part`) with a ``fid`` cell array on each."""
+
+    def __init__(self, project: Project, layer: LayerInfo, origin: LocalOrigin, *, style: Style | None = None) -> None:
+        super().__init__(project, layer, origin, style=style)
+        self.parts: dict[str, Part] | None = None
+        self.actors: dict[str, Any] = {}
+        self.coloring: Coloring | None = None
+        self._geometry_key: tuple | None = None
+        self._highlighted: frozenset[int] = frozenset()
+        self._highlight_actor = None
+
+    # ----- to override -------------------------------------------------------------------------
+    def build(self) -> dict[str, Part]:
+        """The meshes of the layer for the current style (local coordinates)."""
+        raise NotImplementedError
+
+    def geometry_key(self, style: Style) -> tuple:
+        """The style fields that change the meshes (others only recolour)."""
+        return (style.size, style.extrude, style.lod)
+
+    def flat_roofs(self) -> bool:
+        """True when roofs should be drawn like a massing model (LoD1) rather than in roof colours."""
+        return False
+
+    # ----- the contract ------------------------------------------------------------------------
+    def ensure_built(self) -> dict[str, Part]:
+        key = self.geometry_key(self.style)
+        if self.parts is None or key != self._geometry_key:
+            self.parts = self.build()
+            self._geometry_key = key
+            self.coloring = None
+        return self.parts
+
+    @property
+    def feature_ids(self) -> np.ndarray:
+        parts = self.ensure_built()
+        arrays = [p.mesh.cell_data[FID] for p in parts.values() if p.pickable and p.mesh.n_cells]
+        return np.unique(np.concatenate(arrays)) if arrays else np.empty(0, dtype=np.int64)
+
+    def add_to(self, plotter) -> None:
+        self.plotter = plotter
+        self._draw()
+
+    def remove_from(self, plotter) -> None:
+        for actor in self.actors.values():
+            plotter.remove_actor(actor, render=False)
+        if self._highlight_actor is not None:
+            plotter.remove_actor(self._highlight_actor, render=False)
+            self._highlight_actor = None
+        self.actors.clear()
+        self.plotter = None
+
+    def apply_style(self, style: Style) -> None:
+        self.style = style
+        self.coloring = None
+        if self.plotter is not None:
+            self._draw()
+
+    def set_visible(self, flag: bool) -> None:
+        self.visible = bool(flag)
+        shown = self.visible and self.style.visible
+        for actor in self.actors.values():
+            actor.SetVisibility(shown)
+        if self._highlight_actor is not None:
+            self._highlight_actor.SetVisibility(shown)
+
+    def pick_targets(self) -> list[PickTarget]:
+        parts = self.parts or {}
+        return [PickTarget(self.name, self.actors[key]) for key, part in parts.items() if part.pickable and key in self.actors]
+
+    def bounds(self, fid: int | None = None) -> tuple[float, ...] | None:
+        meshes = [p.mesh for p in self.ensure_built().values() if p.mesh.n_cells]
+        if fid is not None:
+            meshes = [cells_subset(m, np.flatnonzero(m.cell_data[FID] == fid)) for m in meshes if FID in m.cell_data]
+            meshes = [m for m in meshes if m.n_cells]
+        if not meshes:
+            return None
+        b = np.array([m.bounds for m in meshes], dtype=np.float64)
+        return (b[:, 0].min(), b[:, 1].max(), b[:, 2].min(), b[:, 3].max(), b[:, 4].min(), b[:, 5].max())
+
+    def legend(self) -> LegendBlock | None:
+        coloring = self._coloring()
+        if coloring.mode == "constant":
+            return LegendBlock(self.name, [(self.name, coloring.color)])
+        if coloring.mode == "scalars":
+            return LegendBlock(self.name, colormap=coloring.colormap, clim=coloring.clim, subtitle=coloring.title)
+        subtitle = "" if coloring.title == "surface" else coloring.title
+        return LegendBlock(self.name, list(coloring.legend), subtitle=subtitle)
+
+    def highlight(self, fids) -> None:
+        self._highlighted = frozenset(int(f) for f in fids)
+        if self.plotter is not None:
+            self._draw_highlight()
+
+    # ----- drawing ----------------------------------------------------------------------------
+    def _coloring(self) -> Coloring:
+        if self.coloring is None:
+            parts = self.ensure_built()
+            styled = [p.mesh for p in parts.values() if p.styled]
+            fid_cells = np.concatenate([m.cell_data[FID] for m in styled]) if styled else np.empty(0, dtype=np.int64)
+            surfaces = None
+            if styled and all(SURFACE in m.cell_data for m in styled):
+                surfaces = np.concatenate([m.cell_data[SURFACE] for m in styled])
+            self.coloring = style_coloring(self.style, fid_cells, project=self.project, layer=self.layer,
+                                           surfaces=surfaces, flat_roofs=self.flat_roofs())
+        return self.coloring
+
+    def _draw(self) -> None:
+        plotter = self.plotter
+        parts = self.ensure_built()
+        coloring = self._coloring()
+        for actor in self.actors.values():
+            plotter.remove_actor(actor, render=False)
+        self.actors.clear()
+        offset = 0
+        for key, part in parts.items():
+            mesh = part.mesh
+            if not mesh.n_cells:
+                continue
+            kwargs: dict[str, Any] = dict(
+                opacity=part.opacity if part.opacity is not None else float(self.style.opacity),
+                ambient=part.material[0], diffuse=part.material[1], specular=part.material[2],
+                line_width=part.line_width, smooth_shading=False, show_scalar_bar=False,
+                pickable=part.pickable, reset_camera=False, render=False, name=f"{self.layer.id}:{key}",
+            )
+            if part.styled:
+                n = mesh.n_cells
+                if coloring.mode == "rgb":
+                    mesh.cell_data[_COLORS] = coloring.rgb[offset:offset + n]
+                    kwargs.update(scalars=_COLORS, rgb=True, preference="cell")
+                elif coloring.mode == "scalars":
+                    mesh.cell_data[coloring.title or "value"] = coloring.scalars[offset:offset + n]
+                    kwargs.update(scalars=coloring.title or "value", cmap=coloring.colormap, clim=coloring.clim,
+                                  nan_color="#b0b0b0", preference="cell")
+                else:
+                    kwargs.update(color=coloring.color)
+                offset += n
+            else:
+                kwargs.update(color=part.color or darker(self.style.color))
+            self.actors[key] = plotter.add_mesh(mesh, **kwargs)
+        self.set_visible(self.visible)
+        self._draw_highlight()
+
+    def _draw_highlight(self) -> None:
+        plotter = self.plotter
+        if self._highlight_actor is not None:
+            plotter.remove_actor(self._highlight_actor, render=False)
+            self._highlight_actor = None
+        if not self._highlighted:
+            return
+        wanted = np.fromiter(self._highlighted, dtype=np.int64)
+        pieces = []
+        for part in self.ensure_built().values():
+            if part.pickable and part.mesh.n_cells:
+                cells = np.flatnonzero(np.isin(part.mesh.cell_data[FID], wanted))
+                if cells.size:
+                    pieces.append(cells_subset(part.mesh, cells))
+        if not pieces:
+            return
+        selected = pieces[0].merge(pieces[1:]) if len(pieces) > 1 else pieces[0]
+        actor = plotter.add_mesh(selected, color=HIGHLIGHT_COLOR, ambient=0.45, diffuse=0.6, specular=0.0,
+                                 pickable=False, reset_camera=False, render=False, name=f"{self.layer.id}:highlight")
+        mapper = actor.GetMapper()
+        mapper.SetResolveCoincidentTopologyToPolygonOffset()
+        mapper.SetRelativeCoincidentTopologyPolygonOffsetParameters(-2.0, -4.0)
+        mapper.SetRelativeCoincidentTopologyLineOffsetParameters(-2.0, -4.0)
+        actor.SetVisibility(self.visible and self.style.visible)
+        self._highlight_actor = actor
