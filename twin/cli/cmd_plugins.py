@@ -62,7 +62,7 @@ def _list(reg: PluginRegistry, *, as_json: bool) -> int:
     print("  ".join(h.ljust(w) for h, w in zip(("PLUGIN", "VERSION", "STATUS", "FROM"), widths)) + "  CONTRIBUTES")
     for *cells, record in rows:
         text = _contributes(record) if record.enabled else f"error: {record.error}"
-        lines = textwrap.wrap(text, wrap) or [""]
+        lines = textwrap.wrap(text, wrap, break_on_hyphens=False) or [""]
         print("  ".join(str(c).ljust(w) for c, w in zip(cells, widths)) + "  " + lines[0])
         for line in lines[1:]:
             print(" " * lead + line)
