@@ -125,7 +125,11 @@ def _points_layer(path, csv: CsvTable, columns: CoordinateColumns, options: Impo
         reasons = "; ".join(f"{n} {r}" for r, n in check.counts().items()) or "no data rows"
         raise InputError(path, f"no usable row ({reasons}); check the columns {columns.x}/{columns.y}"
                                " or name others with --x/--y")
-    attributes = infer_types(table.filter(pa.array(keep)), timezone=options.timezone, decimal_comma=decimal_comma)
+    kept = table.filter(pa.array(keep))
+    attributes = infer_types(kept.drop_columns([columns.x, columns.y]), timezone=options.timezone,
+                             decimal_comma=decimal_comma)
+    for name, values in sorted(((columns.x, x), (columns.y, y)), key=lambda item: kept.column_names.index(item[0])):
+        attributes = attributes.add_column(kept.column_names.index(name), name, pa.array(values[keep]))  # numbers already
     features = attributes.append_column("geometry", points_wkb(check.x[keep], check.y[keep]))
     report.imported = int(keep.sum())
     return LayerData(kind="points", features=features, crs=crs, report=report, name="points",

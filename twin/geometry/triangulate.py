@@ -56,7 +56,8 @@ class PolygonRings:
 
 
 def polygon_rings(geometries: np.ndarray) -> PolygonRings:
-    """Flatten (Multi)Polygons into rings, oriented, without repeated or closing points.
+    """Flatten (Multi)Polygons into rings, oriented, without their closing points (repeated points
+    stay: they only make walls of zero width).
 
     Other geometry types, empty polygons and polygons of zero area are left out (their features
     simply have no polygon).
@@ -65,7 +66,7 @@ def polygon_rings(geometries: np.ndarray) -> PolygonRings:
     parts, feature = shapely.get_parts(geometries, return_index=True)
     keep = shapely.get_type_id(parts) == _POLYGON
     parts, feature = parts[keep], feature[keep]
-    parts = shapely.orient_polygons(shapely.remove_repeated_points(parts), exterior_cw=False)
+    parts = shapely.orient_polygons(parts, exterior_cw=False)
     keep = ~shapely.is_empty(parts) & (shapely.area(parts) > 0)
     parts, feature = parts[keep], feature[keep]
     has_z = bool(shapely.has_z(parts).any()) if len(parts) else False
@@ -138,18 +139,18 @@ def _earcut(rings: PolygonRings, polygons: np.ndarray) -> tuple[np.ndarray, np.n
     if not len(polygons):
         return np.empty((0, 3), np.int64), np.empty(0, np.int64)
     xy, ring_offsets, pro = rings.xy, rings.ring_offsets, rings.polygon_ring_offsets
-    ring_ends = ring_offsets[1:].astype(np.int64)
-    chunks, owners = [], []
+    ring_polygon_start = np.repeat(ring_offsets[pro[:-1]], np.diff(pro))
+    local_ends = (ring_offsets[1:] - ring_polygon_start).astype(np.uint32)  # ring ends relative to their polygon
+    chunks, counts = [], []
     earcut = mapbox_earcut.triangulate_float64
-    for p in polygons.tolist():
-        r0, r1 = pro[p], pro[p + 1]
+    for p, r0, r1 in zip(polygons.tolist(), pro[polygons].tolist(), pro[polygons + 1].tolist()):
         a = ring_offsets[r0]
-        ends = (ring_ends[r0:r1] - a).astype(np.uint32)
-        local = xy[a:ring_offsets[r1]]
-        tri = earcut(local - local[0], ends)
-        chunks.append(tri.astype(np.int64) + a)
-        owners.append(np.full(len(tri) // 3, p, dtype=np.int64))
-    return np.concatenate(chunks).reshape(-1, 3), np.concatenate(owners)
+        tri = earcut(xy[a:ring_offsets[r1]], local_ends[r0:r1])
+        chunks.append(tri)
+        counts.append(len(tri))
+    starts = np.repeat(ring_offsets[pro[polygons]], counts)
+    triangles = (np.concatenate(chunks).astype(np.int64) + starts).reshape(-1, 3)
+    return triangles, np.repeat(polygons, np.asarray(counts) // 3).astype(np.int64)
 
 
 def _counter_clockwise(xy: np.ndarray, triangles: np.ndarray) -> np.ndarray:

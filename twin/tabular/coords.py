@@ -67,6 +67,15 @@ def parse_numbers(values: pa.Array | pa.ChunkedArray, *, decimal_comma: bool = F
     text = pc.cast(values, pa.string())
     trimmed = pc.utf8_trim_whitespace(text)
     missing = pc.fill_null(pc.equal(trimmed, ""), True)
+    if not decimal_comma:  # the common case: one cast, no regular expression
+        try:
+            out = pc.cast(pc.if_else(missing, pa.scalar(None, pa.string()), trimmed), pa.float64())
+        except pa.ArrowInvalid:
+            out = None
+        if out is not None:
+            missing_np = missing.to_numpy(zero_copy_only=False)
+            values_np = pc.fill_null(out, np.nan).to_numpy(zero_copy_only=False).astype(np.float64)
+            return values_np, missing_np, np.zeros(n, dtype=bool)
     if decimal_comma:
         comma = pc.fill_null(pc.match_substring_regex(trimmed, _NUMBER_COMMA), False)
         trimmed = pc.if_else(comma, pc.replace_substring(trimmed, ",", "."), trimmed)

@@ -7,17 +7,25 @@ int64 stay text. Inference is one vectorised cast per column and candidate type.
 
 from __future__ import annotations
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+_SAMPLE = 1000
 _LEADING_ZERO = r"^[+-]?0\d"
-_INTEGER = r"^[+-]?\d{1,18}$"
 _DIGITS = r"^[+-]?\d+$"
 _DECIMAL = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
 _DECIMAL_COMMA = r"^[+-]?\d+(,\d+)?$"
 _BOOLEAN = r"^(?i:true|false)$"
 _DATE = r"^\d{4}-\d{2}-\d{2}$"
 _DATETIME = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?$"
+
+
+def _cast(values: pa.Array, type_: pa.DataType) -> pa.Array | None:
+    try:
+        return pc.cast(values, type_)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
 
 
 def _all(values: pa.Array, pattern: str) -> bool:
@@ -42,23 +50,33 @@ def infer_column(
     present = pc.drop_null(empty_to_null)
     if len(present) == 0:
         return pc.if_else(blank, null, column)
-    leading_zero = bool(pc.any(pc.match_substring_regex(present, _LEADING_ZERO)).as_py())
-    if _all(present, _DIGITS):  # codes: integers unless a leading zero or a length beyond int64 says text
-        if not leading_zero and _all(present, _INTEGER):
-            return pc.cast(empty_to_null, pa.int64())
+    sample = present.take(pa.array(np.unique(np.linspace(0, len(present) - 1, min(len(present), _SAMPLE)).astype(np.int64))))
+
+    def fits(pattern: str) -> bool:  # the sample first: most text columns fail it at once
+        return _all(sample, pattern) and _all(present, pattern)
+
+    numeric = _all(sample, _DECIMAL) or (decimal_comma and _all(sample, _DECIMAL_COMMA))
+    if numeric:  # one vectorised cast decides; regular expressions only for leading zeros
+        leading_zero = bool(pc.any(pc.match_substring_regex(present, _LEADING_ZERO)).as_py())
+        if _all(sample, _DIGITS):
+            if _cast(present, pa.int64()) is not None:
+                return pc.if_else(blank, null, column) if leading_zero else pc.cast(empty_to_null, pa.int64())
+            if _all(present, _DIGITS):  # codes longer than int64
+                return pc.if_else(blank, null, column)
+        if not leading_zero:
+            decimals = empty_to_null if not decimal_comma else pc.replace_substring(empty_to_null, ",", ".")
+            floats = _cast(decimals, pa.float64())
+            if floats is not None:
+                return floats
         return pc.if_else(blank, null, column)
-    if not leading_zero and _all(present, _DECIMAL):
-        return pc.cast(empty_to_null, pa.float64())
-    if decimal_comma and not leading_zero and _all(present, _DECIMAL_COMMA):
-        return pc.cast(pc.replace_substring(empty_to_null, ",", "."), pa.float64())
-    if _all(present, _BOOLEAN):
+    if fits(_BOOLEAN):
         return pc.equal(pc.utf8_lower(empty_to_null), "true")
-    if _all(present, _DATE):
+    if fits(_DATE):
         try:
             return pc.cast(pc.strptime(empty_to_null, format="%Y-%m-%d", unit="s"), pa.date32())
         except pa.ArrowInvalid:
             pass  # an impossible day such as 2019-02-30: keep the text
-    if _all(present, _DATETIME):
+    if fits(_DATETIME):
         try:
             stamps = pc.cast(pc.replace_substring(empty_to_null, "T", " "), pa.timestamp("us"))
         except pa.ArrowInvalid:
