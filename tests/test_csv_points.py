@@ -197,3 +197,23 @@ def test_semicolon_and_decimal_comma(project, fixtures):
     assert column(project, name, "value") == [3.5, 4.0]
     lon, lat = lonlat(project, name)
     assert lon[0] == pytest.approx(10.2039) and lat[0] == pytest.approx(56.15)
+
+
+def test_small_odd_csvs(project, tmp_path):
+    only = tmp_path / "only_coordinates.csv"
+    only.write_text("lat,lon\n37.5,127.0\n1e400,127\n", encoding="utf-8")
+    outcome = import_file(project, only, importer=CSV)
+    assert outcome.layers[0].feature_count == 1
+    assert [(s.where, s.reason) for s in outcome.reports[0].skipped] == [
+        ("line 3", "coordinates out of range for longitude/latitude")]
+    degrees = tmp_path / "beyond.csv"
+    degrees.write_text("위도,경도\n91,200\n95,300\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"no usable row \(2 coordinates out of range"):
+        import_file(project, degrees, importer=CSV)
+    with pytest.raises(InputError, match="--x and --y name the same column"):
+        import_file(project, only, ImportOptions(x="lat", y="lat"), importer=CSV)
+    wkt = tmp_path / "wkt.csv"
+    wkt.write_text('name,WKT\nA,"POINT (127 37)"\nB,"POINT (127.1 37.1)"\nC,"not a geometry"\n', encoding="utf-8")
+    outcome = import_file(project, wkt, importer=CSV)  # no coordinate columns, but a geometry column
+    assert (outcome.layers[0].kind, outcome.layers[0].feature_count) == ("points", 2)
+    assert [(s.where, s.reason) for s in outcome.reports[0].skipped] == [("line 4", "WKT: not valid WKT")]

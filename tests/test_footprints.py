@@ -111,3 +111,11 @@ def test_many_footprints_in_one_call_keep_feature_order():
     assert (np.diff(mesh.part_feature) > 0).all()
     for feature, v, _, _ in list(_parts(mesh))[:20]:
         assert v[:, 0].min() == pytest.approx(xy[feature, 0]) and v[:, 2].max() == pytest.approx(heights[feature])
+
+
+def test_invalid_footprints_are_repaired_not_dropped():
+    bowtie = shapely.Polygon([(0, 0), (10, 10), (10, 0), (0, 10)])  # self-intersecting: area 0 as given
+    extrusion = extrude_footprints(np.array([bowtie], dtype=object), 4.0)
+    assert extrusion.repaired == 1 and extrusion.has_mesh.all()
+    (_, v, t, _), = _parts(extrusion.mesh)
+    assert _signed_volume(v, t) == pytest.approx(50.0 * 4.0)  # two triangles of 25 m2

@@ -16,13 +16,16 @@ _GEOJSON_ANY = r'^\s*\{.*"coordinates"\s*:.*"type"\s*:\s*"(Point|MultiPoint|Line
 _WKT = r"^\s*(?i:(multi)?(point|linestring|polygon)|geometrycollection)\s*(?i:z|m|zm)?\s*(\(|(?i:empty))"
 
 
-def _share(values: pa.Array, pattern: str) -> float:
-    hits = pc.sum(pc.cast(pc.match_substring_regex(values, pattern), pa.int64())).as_py() or 0
-    return hits / max(len(values), 1)
+def _share(values: pa.Array, *patterns: str) -> float:
+    hits = pc.match_substring_regex(values, patterns[0])
+    for pattern in patterns[1:]:
+        hits = pc.or_(hits, pc.match_substring_regex(values, pattern))
+    return (pc.sum(pc.cast(hits, pa.int64())).as_py() or 0) / max(len(values), 1)
 
 
-def geometry_text_columns(table: pa.Table, *, threshold: float = 0.9) -> dict[str, str]:
-    """Columns whose non-empty cells are mostly GeoJSON geometries or WKT: ``{name: "GeoJSON" | "WKT"}``."""
+def geometry_text_columns(table: pa.Table, *, threshold: float = 0.5) -> dict[str, str]:
+    """Columns whose non-empty cells are at least half GeoJSON geometries or WKT: ``{name: "GeoJSON" | "WKT"}``
+    (the cells that are not become skipped rows of that layer)."""
     found: dict[str, str] = {}
     for name in table.column_names:
         column = table.column(name)
@@ -32,7 +35,7 @@ def geometry_text_columns(table: pa.Table, *, threshold: float = 0.9) -> dict[st
         if len(present) == 0:
             continue
         sample = present.slice(0, 2000)
-        if _share(sample, _GEOJSON) + _share(sample, _GEOJSON_ANY) >= threshold:
+        if _share(sample, _GEOJSON, _GEOJSON_ANY) >= threshold:
             found[name] = "GeoJSON"
         elif _share(sample, _WKT) >= threshold:
             found[name] = "WKT"

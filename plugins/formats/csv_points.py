@@ -89,7 +89,10 @@ def _decide_crs(path, x: np.ndarray, y: np.ndarray, columns: CoordinateColumns, 
     if given:
         return given, "given with --crs"
     finite = np.isfinite(x) & np.isfinite(y) & ~((x == 0) & (y == 0))
-    if not finite.any() or looks_geographic(x, y):
+    degrees = not finite.any() or looks_geographic(x, y)
+    if columns.geographic and finite.any():  # named lon/lat: only values beyond any angle say "projected"
+        degrees = max(np.median(np.abs(x[finite])), np.median(np.abs(y[finite]))) <= 360
+    if degrees:
         return "EPSG:4326", "longitude/latitude in degrees, WGS84 assumed (EPSG:4326)"
     sample = f"{columns.x} {np.median(x[finite]):.1f}, {columns.y} {np.median(y[finite]):.1f}"
     hint = korean_crs_candidates(x, y)
@@ -122,15 +125,16 @@ def _points_layer(path, csv: CsvTable, columns: CoordinateColumns, options: Impo
     _report_rows(report, csv, check.problem, usable)
     keep = (check.problem == 0) & usable
     if not keep.any():
-        reasons = "; ".join(f"{n} {r}" for r, n in check.counts().items()) or "no data rows"
+        counts = {**check.counts(), **({"with a wrong number of fields": len(csv.bad_rows)} if csv.bad_rows else {})}
+        reasons = "; ".join(f"{n} {r}" for r, n in counts.items()) or "no data rows"
         raise InputError(path, f"no usable row ({reasons}); check the columns {columns.x}/{columns.y}"
                                " or name others with --x/--y")
     kept = table.filter(pa.array(keep))
-    attributes = infer_types(kept.drop_columns([columns.x, columns.y]), timezone=options.timezone,
-                             decimal_comma=decimal_comma)
-    for name, values in sorted(((columns.x, x), (columns.y, y)), key=lambda item: kept.column_names.index(item[0])):
-        attributes = attributes.add_column(kept.column_names.index(name), name, pa.array(values[keep]))  # numbers already
-    features = attributes.append_column("geometry", points_wkb(check.x[keep], check.y[keep]))
+    others = infer_types(kept.drop_columns([columns.x, columns.y]), timezone=options.timezone,
+                         decimal_comma=decimal_comma)
+    numbers = {columns.x: pa.array(x[keep]), columns.y: pa.array(y[keep])}  # parsed already: no second inference
+    features = pa.table({name: numbers[name] if name in numbers else others.column(name) for name in kept.column_names}
+                        | {"geometry": points_wkb(check.x[keep], check.y[keep])})
     report.imported = int(keep.sum())
     return LayerData(kind="points", features=features, crs=crs, report=report, name="points",
                      properties={"x_column": report.detected["x column"], "y_column": report.detected["y column"],

@@ -100,6 +100,8 @@ def buildings_layer(
         report.note(f"{counts[1]} building(s) had storeys only: storeys x {options.storey_height:g} m used")
     if counts[2]:
         report.note(f"{counts[2]} building(s) had neither height nor storeys: {options.default_height:g} m used")
+    if extrusion.repaired:
+        report.note(f"{extrusion.repaired} invalid footprint(s) (self-intersecting rings...) repaired with make_valid")
     missing = extrusion.without_mesh
     if len(missing):
         report.note(f"{len(missing)} feature(s) without a usable polygon have no 3D block")

@@ -64,7 +64,7 @@ def read_vector(path: pathlib.Path, options: ImportOptions) -> LayerData | list[
         listed = pyogrio.list_layers(path)
     except Exception as exc:  # GDAL says why in its message
         raise InputError(path, f"GDAL cannot open it as {DRIVERS.get(path.suffix.lower(), 'a vector file')}: "
-                               f"{_gdal_message(exc)}") from None
+                               f"{_gdal_message(exc, path)}") from None
     encoding, how = _dbf_encoding(path, options)
     spatial = [(str(name), gtype) for name, gtype in listed if gtype is not None]
     if not spatial:
@@ -79,7 +79,7 @@ def read_vector(path: pathlib.Path, options: ImportOptions) -> LayerData | list[
             raise InputError(path, f"text is not {encoding or 'UTF-8'}: give the encoding with --encoding "
                                    "(e.g. cp949)", where=f"layer {name!r}") from None
         except Exception as exc:
-            raise InputError(path, f"GDAL cannot read it: {_gdal_message(exc)}", where=f"layer {name!r}") from None
+            raise InputError(path, f"GDAL cannot read it: {_gdal_message(exc, path)}", where=f"layer {name!r}") from None
         report = ImportReport(source=str(path))
         report.detected.update({"format": DRIVERS.get(path.suffix.lower(), "GDAL vector"), "layer": name,
                                 "geometry": meta.get("geometry_type"), "encoding": meta.get("encoding")})
@@ -95,8 +95,12 @@ def read_vector(path: pathlib.Path, options: ImportOptions) -> LayerData | list[
     return out[0] if len(out) == 1 else out
 
 
-def _gdal_message(exc: Exception) -> str:
-    return str(exc).strip() or type(exc).__name__
+def _gdal_message(exc: Exception, path: pathlib.Path | None = None) -> str:
+    """GDAL's message without the file name (the error names it already) and without its driver hint."""
+    text = str(exc).split("; It might help")[0].strip()
+    if path is not None:
+        text = text.replace(f"'{path}' ", "").replace(f"{path}: ", "")
+    return text or type(exc).__name__
 
 
 def _geometry_column(table: pa.Table, meta: dict) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import shapely
 
 from twin.geometry.triangulate import polygon_rings, triangulate_rings
 from twin.io.layerdata import SURFACE_CODES, MeshData
@@ -28,6 +29,7 @@ class Extrusion:
 
     mesh: MeshData
     has_mesh: np.ndarray  # (n,) bool per input feature
+    repaired: int = 0  # invalid footprints (self-intersecting...) made valid before extrusion
 
     @property
     def without_mesh(self) -> np.ndarray:
@@ -65,8 +67,6 @@ def resolve_heights(
 
 def footprint_base_z(geometries: np.ndarray) -> np.ndarray:
     """Lowest z of each footprint's coordinates (0 for 2D footprints or missing z)."""
-    import shapely
-
     geometries = np.asarray(geometries, dtype=object)
     base = np.zeros(len(geometries))
     has_z = shapely.has_z(geometries)
@@ -95,6 +95,10 @@ def extrude_footprints(
     n = len(geometries)
     heights = np.broadcast_to(np.asarray(heights, dtype=np.float64), (n,))
     bottom = footprint_base_z(geometries) if base is None else np.broadcast_to(np.asarray(base, np.float64), (n,))
+    invalid = np.flatnonzero(~shapely.is_valid(geometries) & ~shapely.is_missing(geometries))
+    if len(invalid):  # a bow-tie ring becomes two triangles instead of nothing
+        geometries = geometries.copy()
+        geometries[invalid] = shapely.make_valid(geometries[invalid])
     rings = polygon_rings(geometries)
     coord_feature = rings.coordinate_feature()
     per_feature = np.bincount(coord_feature, minlength=n).astype(np.int64)
@@ -143,4 +147,4 @@ def extrude_footprints(
         part_feature=parts.astype(np.int64),
         part_lod=np.full(len(parts), lod, dtype=object),
     )
-    return Extrusion(mesh=mesh, has_mesh=has_mesh)
+    return Extrusion(mesh=mesh, has_mesh=has_mesh, repaired=len(invalid))

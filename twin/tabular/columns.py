@@ -88,7 +88,10 @@ def find_coordinate_columns(
     if x is not None or y is not None:
         if x is None or y is None:
             raise ValueError("give both --x and --y")
-        return CoordinateColumns(_lookup(names, x), _lookup(names, y), None, "given with --x/--y")
+        cx, cy = _lookup(names, x), _lookup(names, y)
+        if cx == cy:
+            raise ValueError(f"--x and --y name the same column {cx!r}")
+        return CoordinateColumns(cx, cy, None, "given with --x/--y")
     lonlat = _best_pair(names, LON_WORDS, LAT_WORDS, (("경도",), ("위도",)))
     if lonlat:
         lon, lat = lonlat[0]

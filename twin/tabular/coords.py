@@ -160,7 +160,8 @@ def check_points(
         problem[missing] = MISSING
     if not_number is not None:
         problem[not_number & (problem == OK)] = NOT_NUMBER
-    problem[(problem == OK) & ~(np.isfinite(x) & np.isfinite(y))] = MISSING
+    problem[(problem == OK) & (np.isnan(x) | np.isnan(y))] = MISSING
+    problem[(problem == OK) & (np.isinf(x) | np.isinf(y))] = OUT_OF_RANGE
     problem[(problem == OK) & (x == 0) & (y == 0)] = ZERO
     usable = problem == OK
     geographic = is_geographic(crs)

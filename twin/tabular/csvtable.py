@@ -97,6 +97,8 @@ def read_csv_table(path: str | pathlib.Path, *, encoding: str | None = None, dat
         raise InputError(path, "the file is empty")
     text = decode_text(raw, path=path, encoding=encoding)
     body = text.data
+    if not body.strip():
+        raise InputError(path, "the file is empty (no text after its byte-order mark)")
     header_end = body.find(b"\n")
     header_line = (body if header_end < 0 else body[:header_end]).decode("utf-8").rstrip("\r")
     delimiter = detect_delimiter(header_line, suffix=path.suffix)

@@ -74,6 +74,6 @@ def korean_crs_candidates(x: np.ndarray, y: np.ndarray) -> list[str]:
     out = []
     if 700_000 <= mx <= 1_400_000 and 1_400_000 <= my <= 2_200_000:
         out.append("EPSG:5179")
-    if 0 <= mx <= 700_000 and 0 <= my <= 1_000_000:
+    if 100_000 <= mx <= 700_000 and 100_000 <= my <= 1_000_000:
         out += ["EPSG:5186", "EPSG:5181", "EPSG:5174"] if my >= 450_000 else ["EPSG:5181", "EPSG:5174", "EPSG:5186"]
     return out
