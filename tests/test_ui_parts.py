@@ -1,0 +1,306 @@
+"""The app's parts without the 3D view: layer tree model, query results, selections, settings, import
+steps, Save As, the demo project and the About box (pytest-qt; pytest-xvfb provides the display)."""
+
+from __future__ import annotations
+
+import pathlib
+import sys
+
+import numpy as np
+import pyarrow as pa
+import pytest
+import shapely
+from PySide6 import QtCore
+
+sys.path.insert(0, str(pathlib.Path(__file__).parent / "fixtures" / "ui"))
+import ui_projects  # noqa: E402
+
+from twin.store.project import Project  # noqa: E402
+
+
+@pytest.fixture
+def city(tmp_path):
+    project = Project.open(ui_projects.build(tmp_path / "city.twin.duckdb"))
+    yield project
+    project.close()
+
+
+@pytest.fixture
+def settings(tmp_path):
+    from twin_ui.settings import AppSettings
+
+    return AppSettings(QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat))
+
+
+def _tree(model):
+    out = {}
+    for i in range(model.rowCount()):
+        stage = model.item(i)
+        for j in range(stage.rowCount()):
+            service = stage.child(j)
+            out[(stage.text(), service.text())] = [service.child(k).text() for k in range(service.rowCount())]
+    return out
+
+
+def test_layer_tree_groups_by_stage_then_service(qapp, city):
+    from twin_ui.layer_model import LayerTreeModel
+
+    model = LayerTreeModel(city)
+    tree = _tree(model)
+    keys = list(tree)
+    assert [k[0].split(" ·")[0] for k in keys] == ["Stage 1", "Stage 2", "Stage 4", "No stage"]
+    assert keys[0][0].startswith("Stage 1 · National GIS")  # the stage title from the twin-stages plugin
+    assert tree[keys[1]] == ["CCTV"] and keys[1][1] == "Safety"
+    assert tree[keys[3]] == ["Parks"] and keys[3][1] == "(no service)"
+
+
+def test_visibility_is_saved_in_the_style_and_groups_follow(qapp, city):
+    from twin_ui.layer_model import LayerTreeModel
+
+    model = LayerTreeModel(city)
+    changes = []
+    model.visibility_changed.connect(lambda name, visible: changes.append((name, visible)))
+    item = model.item_for("CCTV")
+    item.setCheckState(QtCore.Qt.CheckState.Unchecked)
+    assert city.layer("CCTV").style["visible"] is False
+    assert changes == [("CCTV", False)]
+    assert item.parent().checkState() == QtCore.Qt.CheckState.Unchecked  # the Safety group follows
+    stage4 = model.item_for("Buildings").parent().parent()
+    stage4.setCheckState(QtCore.Qt.CheckState.Unchecked)  # a group turns its layers off
+    assert city.layer("Buildings").style["visible"] is False
+
+
+def test_stage_filter_hides_later_stages(qapp, city):
+    from twin_ui.layer_model import LayerTreeModel
+
+    model = LayerTreeModel(city)
+    changes = []
+    model.visibility_changed.connect(lambda name, visible: changes.append((name, visible)))
+    model.set_stage_filter(2)
+    assert not model.effective_visible("Buildings")  # stage 4
+    assert model.effective_visible("CCTV") and model.effective_visible("Roads") and model.effective_visible("Parks")
+    assert changes == [("Buildings", False)]
+    assert model.item_for("Buildings").font().italic()
+    model.set_stage_filter(None)
+    assert changes[-1] == ("Buildings", True)
+
+
+def test_rename_through_the_tree_and_refused_duplicate(qapp, city):
+    from twin_ui.layer_model import LayerTreeModel
+
+    model = LayerTreeModel(city)
+    errors = []
+    model.error.connect(errors.append)
+    model.item_for("Parks").setText("공원")
+    assert city.has_layer("공원") and not city.has_layer("Parks")
+    model.refresh()
+    model.item_for("공원").setText("Roads")
+    assert errors and "already exists" in errors[0]
+    assert model.item_for("공원").text() == "공원"
+
+
+def test_arrow_model_shows_geometry_as_wkt_and_nulls(qapp, city):
+    from twin_ui.arrow_model import ArrowTableModel
+
+    table = city.query('SELECT fid, "용도", geom, NULL::VARCHAR AS empty FROM lyr_1 ORDER BY fid')
+    model = ArrowTableModel(table)
+    assert model.rowCount() == 9 and model.columnCount() == 4
+    assert model.geometry_column_names() == ["geom"]
+    assert model.data(model.index(4, 2)).startswith("POLYGON ((200010 549990")
+    assert model.data(model.index(0, 3)) == "NULL"
+    assert model.headerData(1, QtCore.Qt.Orientation.Horizontal) == "용도"
+    row = model.row_values(4)
+    assert row["fid"] == 4 and shapely.get_type_id(row["geom"]) == 3
+
+
+def test_result_rows_point_at_features_or_geometries(city):
+    from twin_ui.result_selection import select_rows, tables_in_sql
+
+    layers = city.layers()
+    sql = "SELECT fid, height FROM lyr_1 WHERE height > 20"
+    table = city.query(sql)
+    selection = select_rows(table, [0, 1], sql, layers)
+    assert list(selection.features) == ["Buildings"] and len(selection.features["Buildings"]) == 2
+    assert tables_in_sql('SELECT * FROM "lyr_2" JOIN lyr_2_mesh USING (fid)') == {"lyr_2"}
+    # a layer column says which layer each fid belongs to
+    sql = "SELECT 'CCTV' AS layer, fid FROM lyr_2 UNION ALL SELECT 'Roads', fid FROM lyr_3"
+    selection = select_rows(city.query(sql), list(range(7)), sql, layers)
+    assert set(selection.features) == {"CCTV", "Roads"} and len(selection.features["CCTV"]) == 5
+    # no fid: the geometry is highlighted as it is
+    sql = "SELECT ST_Buffer(ST_Point(200000, 550000), 30) AS area"
+    selection = select_rows(city.query(sql), [0], sql, layers)
+    assert not selection.features and len(selection.geometries) == 1
+    assert selection.describe() == "1 geometry"
+
+
+def test_geometry_overlay_outlines_in_local_coordinates():
+    from twin.scene.origin import LocalOrigin
+    from twin_ui.geometry_overlay import geometry_overlay
+
+    origin = LocalOrigin(200_000.0, 550_000.0, 10.0)
+    geoms = np.array([shapely.box(200_000, 550_000, 200_010, 550_010), shapely.Point(200_005, 550_005),
+                      shapely.LineString([(199_990, 550_000), (199_990, 550_020), (199_980, 550_020)])], dtype=object)
+    mesh = geometry_overlay(geoms, origin)
+    assert mesh.n_lines == 2 and mesh.n_verts == 1
+    assert np.allclose(mesh.bounds[:4], (-20, 10, 0, 20)) and mesh.bounds[4] == pytest.approx(0.5)
+
+
+def test_settings_remember_recent_projects_and_queries(tmp_path, settings):
+    a, b = tmp_path / "a.twin.duckdb", tmp_path / "b.twin.duckdb"
+    a.touch()
+    b.touch()
+    settings.add_recent_project(a)
+    settings.add_recent_project(b)
+    settings.add_recent_project(a)
+    assert settings.recent_projects() == [str(a.resolve()), str(b.resolve())]
+    b.unlink()
+    assert settings.recent_projects() == [str(a.resolve())]
+    settings.add_query("SELECT 1")
+    settings.add_query("SELECT 2")
+    settings.add_query("SELECT 1")
+    settings.sync()
+    from twin_ui.settings import AppSettings
+
+    again = AppSettings(QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat))
+    assert again.query_history() == ["SELECT 1", "SELECT 2"]
+    settings.set_preference("stage_filter", 3)
+    assert again.preference("stage_filter", 0) == 3
+
+
+def test_read_then_write_without_reading_twice(qapp, city, shared_data, monkeypatch):
+    from twin_ui import import_jobs
+    from twin_ui.workers import Task
+
+    calls = []
+    real = import_jobs.read_file
+    monkeypatch.setattr(import_jobs, "read_file", lambda *a, **k: calls.append(a) or real(*a, **k))
+    progress = []
+    task = Task(1, lambda _id, fraction, message: progress.append(fraction))
+    read = import_jobs.read_job(task, shared_data / "C" / "osan_cctv.csv", import_jobs.ImportOptions())
+    detected = read.detected()
+    assert detected["format"] == "CSV with coordinates" and detected["encoding"] == "UTF-8"
+    assert detected["x column"] == "설치위치_경도" and read.skipped_count == 11 and read.feature_count == 556
+    result = import_jobs.write_job(task, city, read, name="CCTV Osan", stage=2, service="safety")
+    assert len(calls) == 1  # the file was read once
+    layer = city.layer("CCTV Osan")
+    assert (layer.stage, layer.service, layer.feature_count) == (2, "safety", 556)
+    assert result.reports[0].skipped and progress[-1] == 1.0
+
+
+def test_cancelled_read_raises_and_leaves_the_project(qapp, city, shared_data):
+    from twin.errors import ImportCancelled
+    from twin_ui import import_jobs
+    from twin_ui.workers import Task
+
+    task = Task(1, lambda *_: None)
+    task.cancel()
+    with pytest.raises(ImportCancelled):
+        import_jobs.read_job(task, shared_data / "C" / "korea_school_zones_national_cp949.csv", import_jobs.ImportOptions())
+    assert len(city.layers()) == 4
+
+
+def test_default_layer_name_matches_the_cli():
+    from twin_ui.import_jobs import default_layer_name
+
+    assert default_layer_name(pathlib.Path("/x/delft.city.json")) == "delft"
+    assert default_layer_name(pathlib.Path("osan_cctv.csv")) == "osan_cctv"
+
+
+def test_save_as_copies_the_file_and_open_refuses_other_files(tmp_path, city):
+    from twin.errors import ProjectError
+    from twin_ui.project_files import open_project, save_project_as
+
+    target = save_project_as(city, tmp_path / "copy")
+    assert target.name == "copy.twin.duckdb"
+    with Project.open(target) as copy:
+        assert [la.name for la in copy.layers()] == [la.name for la in city.layers()]
+        assert copy.query("SELECT count(*) AS n FROM lyr_1").column("n")[0].as_py() == 9
+    with pytest.raises(ProjectError, match="this is the open project"):
+        save_project_as(city, city.path)
+    text = tmp_path / "notes.twin.duckdb"
+    text.write_text("not a database, but long enough to have a header")
+    with pytest.raises(ProjectError, match="not a DuckDB file"):
+        open_project(text)
+
+
+def test_demo_is_built_once_and_reused(tmp_path):
+    from twin_ui.demo import ensure_demo_project
+
+    calls = []
+
+    def builder(path):
+        calls.append(path)
+        ui_projects.build(path)
+
+    first = ensure_demo_project(tmp_path, builder=builder)
+    second = ensure_demo_project(tmp_path, builder=builder)
+    assert first == second == tmp_path / "demo.twin.duckdb" and len(calls) == 1
+    assert calls[0] != first  # built beside it, then renamed into place
+    with Project.open(first) as demo:
+        assert len(demo.layers()) == 4
+
+
+def test_a_failed_demo_build_leaves_nothing_behind(tmp_path):
+    from twin_ui.demo import ensure_demo_project
+
+    def broken(path):
+        Project.open(path, create=True).close()
+        raise RuntimeError("generator failed")
+
+    with pytest.raises(RuntimeError):
+        ensure_demo_project(tmp_path, builder=broken)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_about_lists_the_stack_versions(qapp):
+    from twin_ui.about import QtAboutDialog
+
+    dialog = QtAboutDialog()
+    names = [name for name, _ in dialog.rows]
+    for wanted in ("Smart City Twin", "Python", "Qt", "VTK", "PyVista", "DuckDB", "DuckDB spatial extension",
+                   "GDAL", "pyogrio", "PROJ"):
+        assert wanted in names
+    versions = dict(dialog.rows)
+    assert versions["DuckDB"] == "1.5.5" and versions["Qt"].startswith("6.")
+    assert "unavailable" not in versions["DuckDB spatial extension"] and versions["GDAL"][0].isdigit()
+    dialog.copy()
+    from PySide6 import QtWidgets
+
+    assert "PROJ: " in QtWidgets.QApplication.clipboard().text()
+
+
+def test_worker_delivers_only_the_newest_request(qtbot):
+    import threading
+
+    from twin_ui.workers import LatestRunner
+
+    runner = LatestRunner()
+    release = threading.Event()
+    results, failures = [], []
+    runner.finished.connect(results.append)
+    runner.failed.connect(lambda exc, _tb: failures.append(exc))
+
+    def slow(task, value):
+        release.wait(5)
+        return value
+
+    runner.submit(slow, "old")
+    runner.submit(lambda task, value: value, "new")
+    release.set()
+    assert runner.wait(5000)
+    assert results == ["new"] and not failures and not runner.busy
+    runner.submit(lambda task: 1 / 0)
+    assert runner.wait(5000)
+    assert isinstance(failures[0], ZeroDivisionError)
+
+
+def test_cjk_font_fallback_is_installed(qapp):
+    from PySide6 import QtGui
+
+    from twin_ui.fonts import cjk_family, install_fonts
+
+    family = cjk_family()
+    assert family is not None, "install fonts-noto-cjk for Korean text"
+    font = install_fonts(qapp)
+    assert family in font.families()
+    assert QtGui.QFontMetrics(font).inFontUcs4(ord("용"))

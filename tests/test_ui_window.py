@@ -1,0 +1,260 @@
+"""The real window under Xvfb (xcb, never offscreen: the 3D view needs GL): open a project, toggle a
+layer, click a feature and read the inspector, run a query and select its rows, filter by stage, import a
+shared file through the dialog, drag and drop, Save As / New / Open, and the start-up command line."""
+
+from __future__ import annotations
+
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PySide6 import QtCore, QtGui, QtWidgets
+
+sys.path.insert(0, str(pathlib.Path(__file__).parent / "fixtures" / "ui"))
+import ui_projects  # noqa: E402
+
+from twin.store.project import Project  # noqa: E402
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def settings(tmp_path):
+    from twin_ui.settings import AppSettings
+
+    return AppSettings(QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat))
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, settings):
+    from twin_ui.fonts import install_fonts
+    from twin_ui.window import QtMainWindow
+
+    install_fonts(QtWidgets.QApplication.instance())
+    project = Project.open(ui_projects.build(tmp_path / "city.twin.duckdb"))
+    win = QtMainWindow(project, settings=settings)
+    win.resize(1280, 860)
+    win.show()
+    assert win.viewer.wait_until_ready(30), "the 3D view never rendered"
+    yield win
+    win.close()
+
+
+def screen_point(window, x: float, y: float, z: float) -> QtCore.QPoint:
+    """Widget pixel of a project-CRS point in the 3D view."""
+    viewer = window.viewer
+    origin = viewer.origin
+    ren = viewer.plotter.renderer
+    ren.SetWorldPoint(x - origin.x, y - origin.y, z - origin.z, 1.0)
+    ren.WorldToDisplay()
+    dx, dy, _ = ren.GetDisplayPoint()
+    ratio = viewer.plotter.interactor.devicePixelRatioF()
+    height = viewer.plotter.render_window.GetSize()[1]
+    return QtCore.QPoint(round(dx / ratio), round((height - 1 - dy) / ratio))
+
+
+def click(qtbot, window, point: QtCore.QPoint) -> None:
+    widget = window.viewer.plotter.interactor
+    qtbot.mousePress(widget, QtCore.Qt.MouseButton.LeftButton, pos=point)
+    qtbot.mouseRelease(widget, QtCore.Qt.MouseButton.LeftButton, pos=point)
+
+
+def test_opens_with_every_layer_drawn_and_grouped(window):
+    assert set(window.viewer.visuals) == {"Buildings", "CCTV", "Roads", "Parks"}
+    assert window.windowTitle().startswith("city.twin.duckdb")
+    assert window.coordinates.crs_label.text() == "EPSG:5186"
+    assert window.layer_model.rowCount() == 4  # stages 1, 2, 4 and "No stage"
+    assert window.settings.recent_projects()[0].endswith("city.twin.duckdb")
+
+
+def test_toggling_a_layer_hides_it_in_3d_and_saves_it(qtbot, window):
+    visual = window.viewer.visuals["CCTV"]
+    assert all(a.GetVisibility() for a in visual.actors.values())
+    window.layer_model.item_for("CCTV").setCheckState(QtCore.Qt.CheckState.Unchecked)
+    qtbot.waitUntil(lambda: not any(a.GetVisibility() for a in window.viewer.visuals["CCTV"].actors.values()))
+    assert window.project.layer("CCTV").style["visible"] is False
+    window.layer_model.item_for("CCTV").setCheckState(QtCore.Qt.CheckState.Checked)
+    qtbot.waitUntil(lambda: all(a.GetVisibility() for a in window.viewer.visuals["CCTV"].actors.values()))
+
+
+def test_clicking_a_building_highlights_it_and_fills_the_inspector(qtbot, window):
+    point = screen_point(window, 200_000.0, 550_000.0, 40.0)  # the roof of the 40 m centre block
+    click(qtbot, window, point)
+    assert window.viewer.highlighted() == {("Buildings", 4)}
+    inspector = window.inspector
+    assert inspector.record is not None and inspector.record.fid == 4
+    assert inspector.value("용도") == "업무시설"  # Korean keys and values
+    assert inspector.value("층수") == "13"
+    assert inspector.value("Layer") == "Buildings" and inspector.value("Stage") == "Stage 4"
+    assert inspector.value("Service") == "infrastructure"
+    lon, lat = (float(v) for v in inspector.value("Centroid (lon, lat)").split(","))
+    assert 126.9 < lon < 127.1 and 37.4 < lat < 37.6
+    x, y, z = (float(v) for v in inspector.value("Picked point (EPSG:5186)").replace(",", "").replace("z", "").split())
+    assert abs(x - 200_000) < 2 and abs(y - 550_000) < 2 and abs(z - 40) < 0.5
+    assert window.layer_tree.current_layer() == "Buildings"
+    click(qtbot, window, QtCore.QPoint(5, 5))  # the sky: nothing
+    assert window.viewer.highlighted() == frozenset() and inspector.record is None
+
+
+def test_the_status_bar_follows_the_cursor_on_the_ground(window):
+    point = screen_point(window, 199_990.0, 549_900.0, 0.0)
+    widget = window.viewer.plotter.interactor
+    event = QtGui.QMouseEvent(QtCore.QEvent.Type.MouseMove, QtCore.QPointF(point), QtCore.QPointF(widget.mapToGlobal(point)),
+                              QtCore.Qt.MouseButton.NoButton, QtCore.Qt.MouseButton.NoButton, QtCore.Qt.KeyboardModifier.NoModifier)
+    QtWidgets.QApplication.sendEvent(widget, event)
+    text = window.coordinates.xy.text().replace(",", "").split()
+    assert abs(float(text[1]) - 199_990) < 1.5 and abs(float(text[3]) - 549_900) < 1.5
+    assert window.coordinates.lonlat.text().endswith("E") and "° N" in window.coordinates.lonlat.text()
+
+
+def test_a_query_fills_the_table_and_selected_rows_are_highlighted(qtbot, window):
+    console = window.sql_console
+    console.editor.setPlainText("SELECT fid, height, 용도, geom FROM lyr_1 WHERE height >= 24 ORDER BY fid")
+    qtbot.keyClick(console.editor, QtCore.Qt.Key.Key_Return, QtCore.Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: console.model.rowCount() == 5, timeout=10000)
+    assert "5 rows" in console.status.text()
+    assert console.model.data(console.model.index(0, 3)).startswith("POLYGON")
+    console.table.selectRow(1)
+    qtbot.waitUntil(lambda: len(window.viewer.highlighted()) == 1)
+    fid = console.model.row_values(1)["fid"]
+    assert window.viewer.highlighted() == {("Buildings", fid)}
+    assert window.settings.query_history()[0].startswith("SELECT fid, height")
+    console.run("SELECT nonsense FROM nowhere")
+    qtbot.waitUntil(lambda: "Error" in console.status.text(), timeout=10000)
+    console.run("SELECT ST_Buffer(ST_Point(200000, 550000), 25) AS area")
+    qtbot.waitUntil(lambda: console.model.rowCount() == 1, timeout=10000)
+    console.table.selectRow(0)
+    qtbot.waitUntil(lambda: window.viewer._free_overlay is not None)
+
+
+def test_stage_filter_shows_the_city_as_it_was(qtbot, window):
+    window.stage_filter.set_stage(1)
+    visuals = window.viewer.visuals
+    qtbot.waitUntil(lambda: not visuals["Buildings"].visible and not visuals["CCTV"].visible)
+    assert visuals["Roads"].visible and visuals["Parks"].visible
+    window.stage_filter.actions_by_stage[None].trigger()
+    qtbot.waitUntil(lambda: visuals["Buildings"].visible and visuals["CCTV"].visible)
+
+
+def test_import_a_shared_csv_through_the_dialog(qtbot, window, shared_data):
+    dialog = window.import_files([shared_data / "C" / "osan_cctv.csv"])[0]
+    qtbot.waitUntil(lambda: dialog.read_result is not None, timeout=60000)
+    assert dialog.detected_text("encoding") == "UTF-8"
+    assert dialog.detected_text("x column") == "설치위치_경도"
+    assert dialog.detected_text("crs").startswith("EPSG:4326")
+    assert dialog.detected_text("features") == "556" and dialog.detected_text("skipped") == "11"
+    assert dialog.name_edit.text() == "osan_cctv"
+    dialog.name_edit.setText("오산 CCTV")
+    dialog.stage_combo.setCurrentIndex(dialog.stage_combo.findData(2))
+    dialog.service_combo.setCurrentText("safety")
+    qtbot.mouseClick(dialog.import_button, QtCore.Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.write_result is not None, timeout=30000)
+    layer = window.project.layer("오산 CCTV")
+    assert (layer.kind, layer.stage, layer.service, layer.feature_count) == ("points", 2, "safety", 556)
+    assert "skipped 11" in dialog.report.toPlainText()
+    qtbot.waitUntil(lambda: "오산 CCTV" in window.viewer.visuals, timeout=10000)
+    assert window.layer_model.item_for("오산 CCTV") is not None
+    dialog.cancel_button.click()  # now "Close"
+
+
+def test_import_errors_are_messages_and_the_source_can_be_fixed(qtbot, window, shared_data):
+    dialog = window.import_files([shared_data / "E" / "osan_taas_2017_2019_attributes.csv"])[0]
+    qtbot.waitUntil(lambda: not dialog.reader.busy, timeout=30000)
+    assert dialog.read_result is None and not dialog.import_button.isEnabled()
+    assert "osan_taas_2017_2019_attributes.csv" in dialog.message.text()
+    dialog.reject()
+    dialog = window.import_files([shared_data / "E" / "osan_taas_2017_2019_xy_epsg5181.csv"])[0]
+    qtbot.waitUntil(lambda: not dialog.reader.busy, timeout=30000)
+    assert "no coordinate columns" in dialog.message.text()
+    dialog.crs_edit.setText("EPSG:5181")
+    dialog.x_combo.setCurrentText("0")  # the columns are named column_1, 0, 1, 2
+    dialog.y_combo.setCurrentText("1")
+    qtbot.mouseClick(dialog.reread_button, QtCore.Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.reader.busy, timeout=30000)
+    assert dialog.read_result is not None, dialog.message.text()
+    assert dialog.read_result.datas[0].crs == "EPSG:5181" and dialog.read_result.feature_count == 172
+    dialog.reject()
+
+
+def test_dropping_a_file_opens_the_import_dialog(qtbot, window, shared_data):
+    from twin_ui.import_dialog import QtImportDialog
+
+    mime = QtCore.QMimeData()
+    mime.setUrls([QtCore.QUrl.fromLocalFile(str(shared_data / "C" / "osan_bus_stops.csv"))])
+    pos = QtCore.QPointF(window.width() / 2, window.height() / 2)
+    enter = QtGui.QDragEnterEvent(pos.toPoint(), QtCore.Qt.DropAction.CopyAction, mime,
+                                  QtCore.Qt.MouseButton.LeftButton, QtCore.Qt.KeyboardModifier.NoModifier)
+    window.dragEnterEvent(enter)
+    assert enter.isAccepted()
+    drop = QtGui.QDropEvent(pos, QtCore.Qt.DropAction.CopyAction, mime, QtCore.Qt.MouseButton.LeftButton,
+                            QtCore.Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(drop)
+    dialogs = window.findChildren(QtImportDialog)
+    assert dialogs and dialogs[-1].path.name == "osan_bus_stops.csv"
+    qtbot.waitUntil(lambda: dialogs[-1].read_result is not None, timeout=30000)
+    assert dialogs[-1].read_result.feature_count == 412
+    dialogs[-1].reject()
+
+
+def test_layer_style_rename_zoom_and_remove(qtbot, window):
+    from twin_ui.style_dialog import QtStyleDialog
+
+    dialog = QtStyleDialog(window.layer_model, "Buildings", window)
+    dialog.color_by.setCurrentIndex(dialog.color_by.findData("용도"))
+    dialog.opacity.setValue(80)
+    assert dialog.apply()
+    stored = window.project.layer("Buildings").style
+    assert stored["color_by"] == "용도" and stored["opacity"] == 0.8
+    qtbot.waitUntil(lambda: window.viewer.visuals["Buildings"].style.color_by == "용도")
+    legend = window.layer_model.item_for("Buildings")
+    qtbot.waitUntil(lambda: legend.rowCount() >= 3)  # 용도 subtitle + 업무시설, 주거, 상업
+    assert {legend.child(i).text() for i in range(legend.rowCount())} >= {"업무시설", "주거", "상업"}
+    window.layer_tree.select_layer("Roads")
+    window.layer_tree.zoom_action.trigger()
+    window.project.rename_layer("Roads", "도로")
+    qtbot.waitUntil(lambda: "도로" in window.viewer.visuals and "Roads" not in window.viewer.visuals)
+    window.layer_tree.select_layer("Parks")
+    window.layer_tree.remove_layer("Parks", confirm=False)
+    qtbot.waitUntil(lambda: "Parks" not in window.viewer.visuals)
+    assert not window.project.has_layer("Parks")
+
+
+def test_save_as_new_and_open(qtbot, window, tmp_path):
+    commands = window.commands
+    assert commands.save_as_dialog(tmp_path / "copy")
+    assert window.project.path == tmp_path / "copy.twin.duckdb"
+    qtbot.waitUntil(lambda: window.viewer.is_ready, timeout=30000)
+    assert set(window.viewer.visuals) == {"Buildings", "CCTV", "Roads", "Parks"}
+    assert commands.new_project(tmp_path / "empty")
+    assert window.project.layers() == [] and window.viewer.visuals == {}
+    assert commands.open_path(tmp_path / "city.twin.duckdb")
+    assert len(window.project.layers()) == 4
+    assert [pathlib.Path(p).name for p in window.settings.recent_projects()[:3]] == [
+        "city.twin.duckdb", "empty.twin.duckdb", "copy.twin.duckdb"]
+    about = commands.show_about()
+    assert about.table.rowCount() >= 10
+    about.close()
+
+
+def test_screenshot_command_line(tmp_path):
+    project = ui_projects.build(tmp_path / "shot.twin.duckdb")
+    png = tmp_path / "shot.png"
+    result = subprocess.run([sys.executable, str(REPO / "main.py"), str(project), "--screenshot", str(png),
+                             "--size", "1000x700", "--select", "Buildings", "4"],
+                            capture_output=True, text=True, timeout=180, cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    image = QtGui.QImage(str(png))
+    assert (image.width(), image.height()) == (1000, 700)
+    # the highlighted building is drawn (orange), so the 3D view really rendered
+    pixels = np.array([[image.pixelColor(x, y).getRgb()[:3] for x in range(0, 1000, 2)] for y in range(0, 700, 2)],
+                      dtype=int)
+    orange = (pixels[..., 0] > 150) & (pixels[..., 2] < 80) & (pixels[..., 0] - pixels[..., 2] > 100)
+    assert orange.sum() > 100
+
+
+def test_a_missing_project_is_an_error_not_a_crash(tmp_path):
+    result = subprocess.run([sys.executable, str(REPO / "main.py"), str(tmp_path / "nope.twin.duckdb"),
+                             "--screenshot", str(tmp_path / "x.png")], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1 and "no such project" in result.stderr

@@ -1,0 +1,107 @@
+"""Start the desktop app: ``twin-app [PROJECT] [--screenshot PNG]`` (also ``python main.py``).
+
+Without a project the bundled demo opens (the sample district, built once into the user's data folder).
+"""
+
+from __future__ import annotations
+
+import argparse
+import pathlib
+import sys
+import tempfile
+
+APP_NAME = "Smart City Twin"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of the app."""
+    p = argparse.ArgumentParser(prog="twin-app", description="Smart City Twin: the desktop app.")
+    p.add_argument("project", nargs="?", help="project file (.twin.duckdb); default: the bundled demo")
+    p.add_argument("--screenshot", metavar="PNG",
+                   help="open, wait for the first complete render, save a grab of the window and exit")
+    p.add_argument("--size", default="1440x900", metavar="WxH", help="window size for --screenshot (default 1440x900)")
+    p.add_argument("--stage", type=int, choices=(1, 2, 3, 4), help="start with the stage filter at this stage")
+    p.add_argument("--select", nargs=2, metavar=("LAYER", "FID"), help="pick this feature after opening")
+    p.add_argument("--query", metavar="SQL", help="run this query in the SQL console after opening")
+    p.add_argument("--dialog", metavar="WHAT",
+                   help="with --screenshot, grab a dialog instead: about, style:LAYER or import:FILE")
+    return p
+
+
+def create_application(argv: list[str]) -> "QtWidgets.QApplication":  # noqa: F821
+    """The QApplication with the app's names, the Fusion style and CJK-capable fonts."""
+    from PySide6 import QtCore, QtWidgets
+
+    QtCore.QCoreApplication.setAttribute(QtCore.Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([sys.argv[0], *argv])
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setOrganizationName("SmartCityTwin")
+    from twin import __version__
+    from twin_ui.fonts import install_fonts
+
+    app.setApplicationVersion(__version__)
+    app.setStyle("Fusion")
+    install_fonts(app)
+    return app
+
+
+def open_start_project(path: str | None):
+    """The project named on the command line, else the demo (built first when missing)."""
+    from twin_ui.demo import ensure_demo_project
+    from twin_ui.project_files import open_project
+
+    if path:
+        return open_project(path)
+    return open_project(ensure_demo_project())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the app; returns the process exit code."""
+    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    app = create_application([])
+    from PySide6 import QtCore, QtWidgets
+
+    from twin.errors import TwinError
+    from twin_ui.settings import AppSettings
+
+    try:
+        width, height = (int(v) for v in args.size.lower().split("x"))
+    except ValueError:
+        print(f"twin-app: error: --size {args.size!r}: give WIDTHxHEIGHT, e.g. 1440x900", file=sys.stderr)
+        return 2
+    settings = AppSettings()
+    if args.screenshot:  # reproducible pictures: fresh settings, never the user's
+        tmp = tempfile.mkdtemp(prefix="twin-app-")
+        settings = AppSettings(QtCore.QSettings(str(pathlib.Path(tmp) / "settings.ini"), QtCore.QSettings.Format.IniFormat))
+    try:
+        project = open_start_project(args.project)
+    except (TwinError, OSError) as exc:
+        print(f"twin-app: error: {exc}", file=sys.stderr)
+        if not args.screenshot:
+            QtWidgets.QMessageBox.critical(None, APP_NAME, str(exc))
+        return 1
+    from twin_ui.window import QtMainWindow
+
+    window = QtMainWindow(project, settings=settings)
+    if args.screenshot:
+        window.resize(width, height)
+    if args.stage and window.stage_filter is not None:
+        window.stage_filter.set_stage(args.stage)
+    window.show()
+    if args.screenshot:
+        from twin_ui.screenshot import take_screenshot
+
+        return take_screenshot(window, pathlib.Path(args.screenshot), select=args.select, query=args.query,
+                               dialog=args.dialog)
+    window.viewer.wait_until_ready(timeout=60.0)
+    if args.select:
+        window.viewer.select_feature(args.select[0], int(args.select[1]))
+    if args.query:
+        window.sql_console.set_sql(args.query)
+        window.sql_console.run()
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
