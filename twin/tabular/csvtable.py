@@ -35,7 +35,7 @@ class CsvTable:
     delimiter: str
     renamed: dict[str, str]  # header names that had to change (empty or repeated), original -> new
     bad_rows: list[tuple[int, str]]  # (line, reason) of rows with a wrong number of fields
-    blank_rows: np.ndarray  # (rows,) bool: rows whose cells are all empty (separators)
+    blank_rows: np.ndarray  # (rows,) bool: rows whose cells are all empty (separator rows such as ",,,")
 
     def detected(self) -> dict[str, str]:
         """The facts for ``ImportReport.detected``."""
@@ -93,11 +93,11 @@ def read_csv_table(path: str | pathlib.Path, *, encoding: str | None = None, dat
     binary file, undecodable text, or a file without a header and data rows."""
     path = pathlib.Path(path)
     raw = path.read_bytes() if data is None else data
-    if not raw.strip():
+    if not raw or raw.isspace():  # isspace stops at the first other byte: no copy of a large file
         raise InputError(path, "the file is empty")
     text = decode_text(raw, path=path, encoding=encoding)
     body = text.data
-    if not body.strip():
+    if not body or body.isspace():
         raise InputError(path, "the file is empty (no text after its byte-order mark)")
     header_end = body.find(b"\n")
     header_line = (body if header_end < 0 else body[:header_end]).decode("utf-8").rstrip("\r")
@@ -147,8 +147,10 @@ def read_csv_table(path: str | pathlib.Path, *, encoding: str | None = None, dat
 
 
 def _blank_rows(table: pa.Table) -> np.ndarray:
+    """Rows whose cells are all empty (the reader made empty cells null; a null bitmap AND per column)."""
     blank = np.ones(table.num_rows, dtype=bool)
     for column in table.columns:
-        empty = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(column), ""), True)
-        blank &= empty.to_numpy(zero_copy_only=False)
+        if column.null_count == 0:
+            return np.zeros(table.num_rows, dtype=bool)
+        blank &= pc.is_null(column).to_numpy(zero_copy_only=False)
     return blank
