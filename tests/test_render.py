@@ -145,7 +145,7 @@ def test_scene_view_draws_every_layer_with_feature_ids(view):
     assert view.visual("상수관로").underground
     assert view._ground.GetProperty().GetOpacity() < 1.0  # see-through ground over the pipe
     blocks = [view.visual(n).legend() for n in view.visuals]
-    assert [label for label, _ in blocks[0].swatches] == ["roof", "wall", "ground"]
+    assert blocks[0].swatches == [("buildings", "#e3ddd3")]  # LoD1 blocks: one colour, shaped by the light
     with pytest.raises(ProjectError, match="no layer named 'nope'"):
         view.visual("nope")
 

@@ -243,7 +243,7 @@ def test_roads_are_ribbons_on_the_ground_with_their_width(scene):
     from twin.scene.origin import project_origin
 
     origin = project_origin(scene)
-    ribbons, tubes = line_meshes(scene, scene.layer("roads"), origin)
+    ribbons, tubes, _ = line_meshes(scene, scene.layer("roads"), origin)
     assert tubes.n_cells == 0
     assert sorted(np.bincount(ribbons.cell_data[FID]).tolist()) == [2, 4]  # 1 and 2 segments
     straight = ribbons.extract_cells(np.flatnonzero(ribbons.cell_data[FID] == 0))
@@ -260,7 +260,7 @@ def test_pipes_with_a_depth_are_tubes_below_the_ground(scene):
     from twin.scene.origin import project_origin
 
     origin = project_origin(scene)
-    ribbons, tubes = line_meshes(scene, scene.layer("상수관로"), origin, size=1.0)
+    ribbons, tubes, _ = line_meshes(scene, scene.layer("상수관로"), origin, size=1.0)
     assert ribbons.n_cells == 0 and tubes.n_cells > 0
     z0, z1 = tubes.bounds[4:]
     assert (z0 + z1) / 2 == pytest.approx(-2.5, abs=1e-3) and z1 - z0 == pytest.approx(1.0, abs=1e-3)
@@ -272,7 +272,7 @@ def test_negative_z_lines_stay_at_their_depth(project):
 
     geom = shapely.linestrings([[E0, N0, -4.0], [E0 + 50, N0, -6.0]])
     info = write_layer(project, layer("lines", {"geometry": wkb([geom])}), name="tunnel")
-    ribbons, tubes = line_meshes(project, info, LocalOrigin(E0, N0, 0.0))
+    ribbons, tubes, _ = line_meshes(project, info, LocalOrigin(E0, N0, 0.0))
     assert ribbons.n_cells == 0
     assert tubes.bounds[4] == pytest.approx(-6.5, abs=1e-3) and tubes.bounds[5] == pytest.approx(-3.5, abs=1e-3)
 
@@ -325,15 +325,19 @@ def test_colouring_numeric_categorical_and_surfaces(scene):
     fid_cells = np.repeat([0, 1, 2], 12)
     numeric = style_coloring(Style(color_by="height"), fid_cells, project=scene, layer=info)
     assert numeric.mode == "scalars" and numeric.clim == (9.0, 80.0)
+    assert numeric.table.tolist() == [80.0, 18.0, 9.0]  # one value per feature, looked up by fid
     assert numeric.scalars[0] == 80.0 and numeric.scalars[-1] == 9.0
     categories = style_coloring(Style(color_by="용도", palette="Set1"), fid_cells, project=scene, layer=info)
     assert categories.mode == "rgb" and [label for label, _ in categories.legend] == ["office", "housing"]
     assert (categories.rgb[:12] == categories.rgb[-12:]).all() and (categories.rgb[0] != categories.rgb[12]).any()
     as_categories = attribute_values(scene, info, "height", categorical=True)
     assert sorted(as_categories.categories) == ["18.0", "80.0", "9.0"]
-    surfaces = style_coloring(Style(color_by="surface"), fid_cells, project=scene, layer=info,
-                              surfaces=np.array([ROOF, WALL, GROUND] * 12, dtype=np.uint8))
-    assert [label for label, _ in surfaces.legend] == ["roof", "wall", "ground"]
+    present = np.array([GROUND, WALL, ROOF], dtype=np.uint8)
+    surfaces = style_coloring(Style(color_by="surface"), project=scene, layer=info, surfaces=present)
+    assert [label for label, _ in surfaces.legend] == ["roof", "wall", "ground"]  # LoD2: roof, wall, ground colours
+    assert surfaces.key == "surface" and tuple(surfaces.table[ROOF]) != tuple(surfaces.table[WALL])
+    lod1 = style_coloring(Style(color_by="surface"), project=scene, layer=info, surfaces=present, flat_roofs=True)
+    assert lod1.mode == "constant"  # LoD1 blocks: one colour
     with pytest.raises(ProjectError, match="no attribute 'floors'.*height"):
         style_coloring(Style(color_by="floors"), fid_cells, project=scene, layer=info)
 
@@ -365,3 +369,49 @@ def test_scale_lengths_are_round():
 
     assert [nice_length(v) for v in (137.0, 0.9, 0.6, 2400.0, 4000.0)] == [100.0, 1.0, 0.5, 2000.0, 5000.0]
     assert format_length(2000.0) == "2 km" and format_length(50.0) == "50 m"
+
+
+# ----- picking index ----------------------------------------------------------------------------
+def brute_force_hit(points, faces, origin, direction):
+    """Nearest hit of a ray over all triangles, one by one (the reference)."""
+    best = None
+    for cell, (a, b, c) in enumerate(points[faces].astype(np.float64)):
+        e1, e2 = b - a, c - a
+        p = np.cross(direction, e2)
+        det = e1 @ p
+        if abs(det) < 1e-12:
+            continue
+        s = origin - a
+        u, q = (s @ p) / det, np.cross(s, e1)
+        v, t = (direction @ q) / det, (e2 @ q) / det
+        if u >= 0 and v >= 0 and u + v <= 1 and t >= 0 and (best is None or t < best[0]):
+            best = (t, cell)
+    return best
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_feature_index_finds_the_nearest_triangle_like_brute_force(shuffle):
+    from twin.scene.picking import FeatureIndex
+
+    rng = np.random.default_rng(5)
+    n = 60  # features of 4 triangles each, scattered in a 100 m cube
+    centres = rng.uniform(-50, 50, (n, 3))
+    points = (np.repeat(centres, 6, axis=0) + rng.uniform(-6, 6, (n * 6, 3))).astype(np.float32)
+    faces = (np.array([[0, 1, 2], [1, 2, 3], [2, 3, 4], [3, 4, 5]])[None] + (np.arange(n) * 6)[:, None, None]).reshape(-1, 3)
+    cell_fids = np.repeat(np.arange(n) * 10, 4)  # fids need not be 0..n-1
+    point_fids = np.repeat(np.arange(n) * 10, 6)
+    if shuffle:  # cells in any order: the index sorts them, boxes come from the triangles
+        order = rng.permutation(len(faces))
+        faces, cell_fids, point_fids = faces[order], cell_fids[order], None
+    index = FeatureIndex(points, faces, cell_fids, point_fids)
+    hits = 0
+    for _ in range(200):
+        origin = rng.uniform(-200, 200, 3)
+        direction = (centres[rng.integers(n)] + rng.uniform(-4, 4, 3) - origin) * 1.5  # towards some feature
+        expected = brute_force_hit(points, faces, origin, direction)
+        found = index.intersect(origin, direction)
+        assert (found is None) == (expected is None)
+        if found is not None:
+            hits += 1
+            assert found[1] == expected[1] and found[0] == pytest.approx(expected[0])
+    assert hits > 50

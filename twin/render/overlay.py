@@ -109,6 +109,7 @@ class Overlay:
         self.font_size = 13
         #: pixels the legend takes from the right edge (0 without a legend)
         self.width = 0
+        self._scale_key: tuple | None = None
 
     def _clear(self, actors: list) -> None:
         for actor in actors:
@@ -166,13 +167,17 @@ class Overlay:
             self.renderer.AddViewProp(actor)
 
     def update_scale(self, pose: CameraPose) -> float:
-        """Redraw the scale bar for the current camera; returns its length in metres."""
-        self._clear(self._scale_actors)
+        """Redraw the scale bar for the current camera (only when it changed); returns its length in metres."""
         width, height = self.renderer.GetRenderWindow().GetSize()
         per_px = pose.metres_per_pixel(height)
         target_px = max(60, min(160, width // 8))
         length = nice_length(target_px * per_px)
         bar_px = length / per_px if per_px > 0 else target_px
+        key = (length, int(round(bar_px)), width, height)
+        if key == self._scale_key and self._scale_actors:
+            return length
+        self._scale_key = key
+        self._clear(self._scale_actors)
         x0, y0, thick = 16, 16, 5
         rects = np.array([[x0 - 2, y0 - 2, x0 + bar_px + 2, y0 + thick + 2], [x0, y0, x0 + bar_px / 2, y0 + thick],
                           [x0 + bar_px / 2, y0, x0 + bar_px, y0 + thick]], dtype=float)

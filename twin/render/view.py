@@ -20,18 +20,22 @@ from twin.render.overlay import Overlay
 from twin.render.registry import create_visual
 from twin.render.visual import Visual
 from twin.scene.camera import CameraPose, direction, fit_pose, preset_direction
+from twin.scene.ground import ground_grid, ground_plane
 from twin.scene.origin import LocalOrigin, project_origin
 from twin.scene.picking import Pick, Picker
 from twin.scene.style import Style
 
 log = logging.getLogger(__name__)
 
-BACKGROUND_BOTTOM = "#f4f6f8"
-BACKGROUND_TOP = "#c5d3e0"
-GROUND_COLOR = "#dedbd3"
+#: the ground is drawn unlit in the colour of the bottom of the sky gradient: its far edge melts into a haze
+GROUND_COLOR = "#d9ddd6"
+GRID_COLOR = "#c9cec6"
+BACKGROUND_BOTTOM = GROUND_COLOR
+BACKGROUND_TOP = "#b7cadc"
 #: ground opacity when some layer lies below it (pipes, tunnels)
 GROUND_SEE_THROUGH = 0.45
-GROUND_MARGIN = 0.25
+#: nearest clipping plane as a part of the farthest: small, so that close-ups over a wide ground are not cut
+NEAR_PLANE_TOLERANCE = 0.0002
 SUN_AZIMUTH, SUN_ELEVATION, SUN_INTENSITY = 235.0, 50.0, 0.8
 HEADLIGHT_INTENSITY = 0.15
 
@@ -59,6 +63,7 @@ class SceneView:
         self.selection: frozenset[tuple[str, int]] = frozenset()
         self.overlay = Overlay(plotter.renderer) if overlays else None
         self._ground = None
+        self._grid = None
         self._styles: dict[str, str] = {}
         self._layout_size: tuple[int, int] | None = None
         self._observer = None
@@ -68,6 +73,7 @@ class SceneView:
         """Draw the project's layers (all, or the named ones), the ground and overlays; set the camera."""
         plotter = self.plotter
         plotter.set_background(BACKGROUND_BOTTOM, top=BACKGROUND_TOP)
+        plotter.renderer.SetNearClippingPlaneTolerance(NEAR_PLANE_TOLERANCE)
         set_lights(plotter)
         wanted = None if layers is None else list(layers)
         catalogue = self.project.layers()
@@ -193,26 +199,28 @@ class SceneView:
         pose = fit_pose(bounds, azimuth=azimuth, elevation=elevation, aspect=usable / max(height, 1), margin=margin)
         if reserved:
             pose = pose.panned(reserved / 2.0, 0.0, height)
-        pose.apply(self.plotter.camera)
-        self.plotter.renderer.ResetCameraClippingRange()
+        renderer = self.plotter.renderer
+        renderer.camera_set = True  # tells pyvista not to reset it at the first render
+        pose.apply(renderer.GetActiveCamera())
+        renderer.ResetCameraClippingRange()
         return pose
 
     # ----- ground and overlays ---------------------------------------------------------------
     def _update_ground(self) -> None:
-        import pyvista as pv
-
+        """The ground plane and its grid around the drawn layers (see-through when something lies below it)."""
         bounds = self.scene_bounds()
         if bounds is None:
             return
-        x0, x1, y0, y1 = bounds[:4]
-        margin = max(GROUND_MARGIN * max(x1 - x0, y1 - y0), 100.0)
-        plane = pv.Plane(center=((x0 + x1) / 2, (y0 + y1) / 2, -0.05), direction=(0, 0, 1),
-                         i_size=(x1 - x0) + 2 * margin, j_size=(y1 - y0) + 2 * margin, i_resolution=1, j_resolution=1)
         under = any(getattr(v, "underground", False) for v in self.visuals.values())
-        self._ground = self.plotter.add_mesh(
-            plane, color=GROUND_COLOR, opacity=GROUND_SEE_THROUGH if under else 1.0, ambient=0.55, diffuse=0.45,
-            specular=0.0, pickable=False, reset_camera=False, render=False, name="twin:ground",
-        )
+        common = dict(pickable=False, reset_camera=False, render=False, lighting=False)
+        self._ground = self.plotter.add_mesh(ground_plane(bounds), color=GROUND_COLOR, name="twin:ground",
+                                             opacity=GROUND_SEE_THROUGH if under else 1.0, **common)
+        mapper = self._ground.GetMapper()
+        mapper.SetResolveCoincidentTopologyToPolygonOffset()
+        mapper.SetRelativeCoincidentTopologyPolygonOffsetParameters(2.0, 2.0)  # behind what lies on it
+        grid, _ = ground_grid(bounds, self.origin)
+        self._grid = self.plotter.add_mesh(grid, color=GRID_COLOR, line_width=1.0, name="twin:grid",
+                                           opacity=0.6 if under else 1.0, **common)
 
     def update_overlays(self) -> None:
         """Lay out the legend (visible layers, display order) and the scale hint again."""
@@ -229,7 +237,7 @@ class SceneView:
         self._update_scale()
 
     def _update_scale(self) -> None:
-        self.overlay.update_scale(CameraPose.of(self.plotter.camera))
+        self.overlay.update_scale(CameraPose.of(self.plotter.renderer.GetActiveCamera()))
 
     def _before_render(self, *_args) -> None:
         if self.overlay is None:
@@ -243,6 +251,7 @@ class SceneView:
     def screenshot(self, path=None) -> np.ndarray:
         """Render and return the image (and write it to ``path`` when given)."""
         self.plotter.renderer.ResetCameraClippingRange()
+        self.plotter.render()  # pyvista renders by itself only the first time
         return self.plotter.screenshot(path, return_img=True)
 
     def close(self) -> None:

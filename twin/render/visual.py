@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 
 from twin.render.overlay import LegendBlock
-from twin.scene.colors import Coloring, style_coloring
-from twin.scene.meshes import FID, SURFACE, cells_subset
+from twin.scene.colors import Coloring, lookup, style_coloring
+from twin.scene.meshes import FID, SURFACE, cells_subset, point_fids
 from twin.scene.origin import LocalOrigin
 from twin.scene.picking import PickTarget
 from twin.scene.style import Style, to_rgb
@@ -215,15 +215,26 @@ class MeshVisual(Visual):
     # ----- drawing ----------------------------------------------------------------------------
     def _coloring(self) -> Coloring:
         if self.coloring is None:
-            parts = self.ensure_built()
-            styled = [p.mesh for p in parts.values() if p.styled]
-            fid_cells = np.concatenate([m.cell_data[FID] for m in styled]) if styled else np.empty(0, dtype=np.int64)
+            styled = [p.mesh for p in self.ensure_built().values() if p.styled and p.mesh.n_cells]
             surfaces = None
             if styled and all(SURFACE in m.cell_data for m in styled):
-                surfaces = np.concatenate([m.cell_data[SURFACE] for m in styled])
-            self.coloring = style_coloring(self.style, fid_cells, project=self.project, layer=self.layer,
-                                           surfaces=surfaces, flat_roofs=self.flat_roofs())
+                surfaces = np.unique(np.concatenate([np.unique(m.cell_data[SURFACE]) for m in styled]))
+            self.coloring = style_coloring(self.style, project=self.project, layer=self.layer, surfaces=surfaces,
+                                           flat_roofs=self.flat_roofs())
         return self.coloring
+
+    def _color_arrays(self, mesh, coloring: Coloring) -> dict[str, Any]:
+        """Put the colouring on a mesh (per point for per-feature colours, else per cell); add_mesh arguments."""
+        name = _COLORS if coloring.mode == "rgb" else (coloring.title or "value")
+        where = "point"
+        keys = point_fids(mesh) if coloring.key == FID else None
+        if keys is None:
+            keys, where = mesh.cell_data[coloring.key], "cell"
+        values = lookup(coloring, keys, layer=repr(self.name))
+        (mesh.point_data if where == "point" else mesh.cell_data)[name] = values
+        if coloring.mode == "rgb":
+            return dict(scalars=name, rgb=True, preference=where)
+        return dict(scalars=name, cmap=coloring.colormap, clim=coloring.clim, nan_color="#b0b0b0", preference=where)
 
     def _draw(self) -> None:
         plotter = self.plotter
@@ -232,7 +243,6 @@ class MeshVisual(Visual):
         for actor in self.actors.values():
             plotter.remove_actor(actor, render=False)
         self.actors.clear()
-        offset = 0
         for key, part in parts.items():
             mesh = part.mesh
             if not mesh.n_cells:
@@ -243,18 +253,10 @@ class MeshVisual(Visual):
                 line_width=part.line_width, smooth_shading=False, show_scalar_bar=False,
                 pickable=part.pickable, reset_camera=False, render=False, name=f"{self.layer.id}:{key}",
             )
-            if part.styled:
-                n = mesh.n_cells
-                if coloring.mode == "rgb":
-                    mesh.cell_data[_COLORS] = coloring.rgb[offset:offset + n]
-                    kwargs.update(scalars=_COLORS, rgb=True, preference="cell")
-                elif coloring.mode == "scalars":
-                    mesh.cell_data[coloring.title or "value"] = coloring.scalars[offset:offset + n]
-                    kwargs.update(scalars=coloring.title or "value", cmap=coloring.colormap, clim=coloring.clim,
-                                  nan_color="#b0b0b0", preference="cell")
-                else:
-                    kwargs.update(color=coloring.color)
-                offset += n
+            if part.styled and coloring.mode != "constant":
+                kwargs.update(self._color_arrays(mesh, coloring))
+            elif part.styled:
+                kwargs.update(color=coloring.color)
             else:
                 kwargs.update(color=part.color or darker(self.style.color))
             self.actors[key] = plotter.add_mesh(mesh, **kwargs)

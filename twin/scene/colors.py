@@ -1,7 +1,10 @@
-"""Per-feature colours from a style: one colour, a numeric colormap, a categorical palette, or surfaces.
+"""Colours from a style: one colour, a numeric colormap, a categorical palette, or semantic surfaces.
 
-Attribute values are read once per layer in fid order (fids are 0..n-1), so a mesh's ``fid`` cell
-array indexes them directly: ``values[fid_cells]`` colours a million triangles in one numpy step.
+A colouring is a lookup table: one entry per feature (attribute values are read once in fid
+order, and fids are 0..n-1) or one per surface code. A visual maps it onto its mesh in one numpy
+step, ``table[fid]``. Features never share vertices in the scene's meshes, so per-feature colours
+go on the points (cheaper to draw with software GL than colours per cell); surface colours go on
+the cells.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import pyarrow as pa
 
 from twin.errors import ProjectError
 from twin.scene.features import attribute_types, numeric_column, text_column
+from twin.scene.meshes import FID, SURFACE
 from twin.scene.style import BY_SURFACE, SURFACE_COLORS, Style, to_rgb
 from twin.store.project import LayerInfo, Project
 
@@ -22,26 +26,28 @@ MAX_CATEGORIES = 10
 NO_VALUE = "(no value)"
 NO_VALUE_COLOR = "#b0b0b0"
 OTHER_COLOR = "#9e9e9e"
-#: flat LoD1 roofs are shaded like a massing model, not with the terracotta of LoD2 roofs
-LOD1_ROOF_COLOR = "#f2eee8"
 
 
 @dataclasses.dataclass
 class Coloring:
-    """How a mesh's cells are coloured, and what its legend shows.
+    """How a layer is coloured, and what its legend shows.
 
-    ``mode`` is ``constant`` (``color``), ``rgb`` (``rgb`` per cell, with ``legend`` swatches) or
-    ``scalars`` (``scalars`` per cell through ``colormap`` within ``clim``, shown as a colour bar).
+    ``mode`` is ``constant`` (``color``), ``rgb`` (``table`` of uint8 RGB rows) or ``scalars``
+    (``table`` of float values through ``colormap`` within ``clim``, shown as a colour bar).
+    ``key`` names the array whose values index ``table``: ``fid`` (per feature) or ``surface``.
+    When ``style_coloring`` is given feature ids, ``rgb`` or ``scalars`` hold the table looked up for them.
     """
 
     mode: str
     color: str = "#ffffff"
-    rgb: np.ndarray | None = None
-    scalars: np.ndarray | None = None
+    table: np.ndarray | None = None
+    key: str = FID
     colormap: str = "viridis"
     clim: tuple[float, float] = (0.0, 1.0)
     title: str = ""
     legend: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+    rgb: np.ndarray | None = None
+    scalars: np.ndarray | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,9 +73,8 @@ def attribute_values(project: Project, layer: LayerInfo, name: str, *, categoric
     return AttributeValues(name, False, codes, tuple(categories))
 
 
-def numeric_coloring(values: AttributeValues, fid_cells: np.ndarray, style: Style) -> Coloring:
-    """Cell scalars through the style's colormap; the range is the style's ``clim`` or the data's."""
-    scalars = values.values[fid_cells].astype(np.float32)
+def numeric_coloring(values: AttributeValues, style: Style) -> Coloring:
+    """Values per feature through the style's colormap; the range is the style's ``clim`` or the data's."""
     finite = values.values[np.isfinite(values.values)]
     if style.clim is not None:
         clim = (float(style.clim[0]), float(style.clim[1]))
@@ -79,11 +84,12 @@ def numeric_coloring(values: AttributeValues, fid_cells: np.ndarray, style: Styl
             clim = (clim[0] - 0.5, clim[1] + 0.5)
     else:
         clim = (0.0, 1.0)
-    return Coloring("scalars", scalars=scalars, colormap=style.colormap, clim=clim, title=values.name)
+    return Coloring("scalars", table=values.values.astype(np.float32), colormap=style.colormap, clim=clim,
+                    title=values.name)
 
 
-def categorical_coloring(values: AttributeValues, fid_cells: np.ndarray, style: Style) -> Coloring:
-    """Cell colours from a palette: the most frequent categories by name, the rest as "other"."""
+def categorical_coloring(values: AttributeValues, style: Style) -> Coloring:
+    """Colours per feature from a palette: the most frequent categories by name, the rest as "other"."""
     codes, names = values.values, values.categories
     counts = np.bincount(codes[codes >= 0], minlength=len(names))
     order = sorted(range(len(names)), key=lambda i: (-counts[i], names[i]))
@@ -100,49 +106,65 @@ def categorical_coloring(values: AttributeValues, fid_cells: np.ndarray, style: 
         legend.append((f"other ({len(names) - len(named)})", OTHER_COLOR))
     if (codes < 0).any():
         legend.append((NO_VALUE, NO_VALUE_COLOR))
-    per_feature = table[np.where(codes < 0, len(names), codes)]
-    return Coloring("rgb", rgb=per_feature[fid_cells], title=values.name, legend=legend)
+    return Coloring("rgb", table=table[np.where(codes < 0, len(names), codes)], title=values.name, legend=legend)
 
 
-def surface_coloring(surfaces: np.ndarray, *, flat_roofs: bool = False) -> Coloring:
-    """Cell colours by semantic surface code (roof, wall, ground...), legend of the codes present."""
+def surface_coloring(present: np.ndarray) -> Coloring:
+    """Colours per semantic surface code (roof, wall, ground...), legend of the codes ``present``."""
     from twin.io.layerdata import SURFACE_NAMES
 
-    colors = dict(SURFACE_COLORS)
-    if flat_roofs:
-        colors[3] = LOD1_ROOF_COLOR
     table = np.zeros((256, 3), dtype=np.uint8)
-    for code, color in colors.items():
+    for code, color in SURFACE_COLORS.items():
         table[code] = _rgb255(color)
-    present = np.flatnonzero(np.bincount(surfaces, minlength=256)) if len(surfaces) else np.empty(0, dtype=int)
-    legend = [(SURFACE_NAMES.get(int(c), str(c)).replace("Surface", "").lower() or "unclassified", colors.get(int(c), "#d9d4cc"))
-              for c in sorted(present, key=lambda c: (c != 3, c != 2, c))]
-    return Coloring("rgb", rgb=table[surfaces], title="surface", legend=legend)
+    legend = [(SURFACE_NAMES.get(int(c), str(c)).replace("Surface", "").lower() or "unclassified",
+               SURFACE_COLORS.get(int(c), SURFACE_COLORS[0])) for c in sorted(present, key=lambda c: (c != 3, c != 2, c))]
+    return Coloring("rgb", table=table, key=SURFACE, title="surface", legend=legend)
 
 
 def style_coloring(
     style: Style,
-    fid_cells: np.ndarray,
+    fids: np.ndarray | None = None,
     *,
     project: Project,
     layer: LayerInfo,
     surfaces: np.ndarray | None = None,
     flat_roofs: bool = False,
 ) -> Coloring:
-    """The colouring a style asks for on a mesh with the given ``fid`` (and ``surface``) cells."""
+    """The colouring a style asks for. ``surfaces`` are the surface codes present in the layer's mesh
+    (None without semantics); ``flat_roofs`` draws surface colouring as one colour (LoD1 blocks).
+    With ``fids``, the per-feature colours (or values) of those features are filled in too."""
+    coloring = _style_coloring(style, project=project, layer=layer, surfaces=surfaces, flat_roofs=flat_roofs)
+    if fids is not None and coloring.mode != "constant" and coloring.key == FID:
+        values = lookup(coloring, fids, layer=repr(layer.name))
+        if coloring.mode == "rgb":
+            coloring.rgb = values
+        else:
+            coloring.scalars = values
+    return coloring
+
+
+def _style_coloring(style: Style, *, project: Project, layer: LayerInfo, surfaces, flat_roofs: bool) -> Coloring:
+    constant = Coloring("constant", color=style.color, legend=[(layer.name, style.color)])
     if style.color_by is None:
-        return Coloring("constant", color=style.color, legend=[(layer.name, style.color)])
+        return constant
     if style.color_by == BY_SURFACE:
         if surfaces is None:
-            return Coloring("constant", color=style.color, legend=[(layer.name, style.color)])
-        return surface_coloring(surfaces, flat_roofs=flat_roofs)
+            return constant
+        if flat_roofs:  # LoD1 blocks: one colour, like a massing model; the light shapes them
+            return constant
+        return surface_coloring(np.asarray(surfaces))
     values = attribute_values(project, layer, style.color_by, categorical=style.categorical)
-    fid_cells = np.asarray(fid_cells, dtype=np.int64)
-    if fid_cells.size and (fid_cells.max() >= len(values.values) or fid_cells.min() < 0):
-        raise ProjectError(f"layer {layer.name!r}: mesh feature ids do not match its {len(values.values)} features")
     if values.numeric:
-        return numeric_coloring(values, fid_cells, style)
-    return categorical_coloring(values, fid_cells, style)
+        return numeric_coloring(values, style)
+    return categorical_coloring(values, style)
+
+
+def lookup(coloring: Coloring, keys: np.ndarray, *, layer: str = "layer") -> np.ndarray:
+    """``coloring.table[keys]``, refusing keys outside the table (a mesh that does not match its features)."""
+    keys = np.asarray(keys, dtype=np.int64)
+    if keys.size and (keys.min() < 0 or keys.max() >= len(coloring.table)):
+        raise ProjectError(f"layer {layer}: {coloring.key} values of the mesh do not match its {len(coloring.table)} entries")
+    return coloring.table[keys]
 
 
 def palette_colors(name: str, count: int) -> list[str]:

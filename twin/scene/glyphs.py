@@ -115,8 +115,8 @@ def view_directions(project: Project, layer: LayerInfo) -> np.ndarray | None:
 
 
 def automatic_size(extent: float) -> float:
-    """A glyph size (m) that reads in a view of ``extent`` metres: 1/100 of it, from 3 to 60 m."""
-    return float(np.clip(extent / 100.0, 3.0, 60.0))
+    """A glyph size (m) that reads in a view of ``extent`` metres: 1/180 of it, from 3 to 50 m."""
+    return float(np.clip(extent / 180.0, 3.0, 50.0))
 
 
 def place(tmpl: Template, positions: np.ndarray, size: float, angles: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:

@@ -151,14 +151,7 @@ def tubes(lines: Polylines, z: np.ndarray, radius: float, *, sides: int = 10) ->
     """Round tubes along the lines at the given z (VTK tube filter, triangles) with a ``fid`` cell array."""
     if len(lines.points) < 2:
         return empty_mesh()
-    points = lines.points.copy()
-    points[:, 2] = z
-    counts = np.bincount(lines.part, minlength=len(lines.part_fid))
-    present = np.flatnonzero(counts >= 2)
-    cells = polyline_cells(counts[present], offsets(counts)[present])
-    poly = pv.PolyData(points.astype(np.float32), lines=cells)
-    poly.cell_data[FID] = lines.part_fid[present]
-    tube = poly.tube(radius=float(radius), n_sides=sides, capping=True).triangulate()
+    tube = centrelines(lines, z).tube(radius=float(radius), n_sides=sides, capping=True).triangulate()
     return tube
 
 
@@ -167,12 +160,26 @@ def _unit(v: np.ndarray) -> np.ndarray:
     return np.divide(v, length, out=np.zeros_like(v), where=length > 0)
 
 
+def centrelines(lines: Polylines, z: np.ndarray) -> pv.PolyData:
+    """The lines themselves as VTK polylines at ``z`` (drawn a few pixels wide at any zoom), with ``fid`` cells."""
+    if len(lines.points) < 2:
+        return empty_mesh()
+    points = lines.points.copy()
+    points[:, 2] = z
+    counts = np.bincount(lines.part, minlength=len(lines.part_fid))
+    present = np.flatnonzero(counts >= 2)
+    poly = pv.PolyData(points.astype(np.float32), lines=polyline_cells(counts[present], offsets(counts)[present]))
+    poly.cell_data[FID] = lines.part_fid[present]
+    return poly
+
+
 def line_meshes(
     project: Project, layer: LayerInfo, origin: LocalOrigin, *, size: float | None = None
-) -> tuple[pv.PolyData, pv.PolyData]:
-    """(ribbons on the ground, tubes underground) for a lines layer, both with ``fid`` cell arrays.
+) -> tuple[pv.PolyData, pv.PolyData, pv.PolyData]:
+    """(ribbons on the ground, tubes underground, centrelines of both) for a lines layer, with ``fid`` cells.
 
-    ``size`` is the ribbon width where the data gives none, and the tube diameter, in metres.
+    ``size`` is the ribbon width where the data gives none, and the tube diameter, in metres. The
+    centrelines keep thin roads and pipes visible when the whole city is in view.
     """
     lines, has_z = read_polylines(project, layer, origin)
     depth = underground_depths(project, layer, lines, has_z)
@@ -183,7 +190,9 @@ def line_meshes(
     widths = feature_widths(project, layer, ground, size or RIBBON_WIDTH)
     z_ground = np.where(has_z[~under], ground.points[:, 2], 0.0) + RIBBON_LIFT
     pipes = _subset(lines, under)
-    return ribbons(ground, widths, z=z_ground), tubes(pipes, depth[under], (size or TUBE_DIAMETER) / 2.0)
+    z_all = np.where(under, np.nan_to_num(depth), np.where(has_z, lines.points[:, 2], 0.0) + RIBBON_LIFT + 0.05)
+    return (ribbons(ground, widths, z=z_ground), tubes(pipes, depth[under], (size or TUBE_DIAMETER) / 2.0),
+            centrelines(lines, z_all))
 
 
 def _subset(lines: Polylines, mask: np.ndarray) -> Polylines:

@@ -193,3 +193,16 @@ def cells_subset(mesh: pv.PolyData, cells: np.ndarray) -> pv.PolyData:
             sub.cell_data[name] = np.asarray(mesh.cell_data[name])[cells]
         return sub
     return mesh.extract_cells(cells).extract_surface(algorithm="dataset_surface")
+
+
+def point_fids(mesh: pv.PolyData) -> np.ndarray | None:
+    """The feature id of every point of a triangle mesh whose features share no vertex (all scene
+    meshes), from its ``fid`` cells; stored as a point array too. None for other meshes."""
+    if FID in mesh.point_data:
+        return np.asarray(mesh.point_data[FID])
+    if not mesh.n_cells or FID not in mesh.cell_data or not mesh.is_all_triangles:
+        return None
+    out = np.zeros(mesh.n_points, dtype=np.int64)
+    out[mesh.regular_faces.ravel()] = np.repeat(np.asarray(mesh.cell_data[FID]), 3)
+    mesh.point_data[FID] = out
+    return out
