@@ -116,3 +116,8 @@ __all__ += [
     "read_file",
     "run_analysis",
 ]
+
+# ----- polygon triangulation shared by footprints and CityJSON surfaces (docs/cityjson.md) -----
+from twin.geometry import PolygonRings, triangulate_rings  # noqa: E402
+
+__all__ += ["PolygonRings", "triangulate_rings"]
