@@ -116,3 +116,20 @@ def test_opening_a_non_project_is_a_clear_error(tmp_path):
         Project.open(junk)
     with pytest.raises(ProjectError, match="no such project"):
         Project.open(tmp_path / "missing.twin.duckdb")
+
+
+def test_point_layers_take_the_array_fast_path_with_identical_results(project):
+    from twin.store.writer import point_xy_from_wkb
+
+    lons, lats = np.array([127.0, 127.1, 126.9]), np.array([37.5, 37.6, 37.4])
+    wkb = pa.array(shapely.to_wkb(shapely.points(lons, lats)), type=pa.binary())
+    xy = point_xy_from_wkb(wkb)
+    assert np.array_equal(xy.x, lons) and np.array_equal(xy.y, lats)
+    assert point_xy_from_wkb(pa.array(shapely.to_wkb(shapely.points([[1, 2, 3]])), type=pa.binary())) is None  # 3D
+    assert point_xy_from_wkb(pa.array([wkb[0].as_py(), None], type=pa.binary())) is None  # nulls
+    write_layer(project, points_layer(lons, lats), name="fast")
+    got = project.query("SELECT ST_X(geom) AS x, ST_Y(geom) AS y FROM lyr_1 ORDER BY fid").to_pydict()
+    from twin.crs import transform_xy
+
+    ex, ey = transform_xy(lons, lats, "EPSG:4326", "EPSG:5186")
+    assert np.allclose(got["x"], ex) and np.allclose(got["y"], ey)

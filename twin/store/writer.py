@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -108,10 +108,37 @@ def _write_one(project: Project, con, data: LayerData, *, name, stage, service, 
     )
 
 
-def _geometries(features: pa.Table) -> np.ndarray:
+class PointXY(NamedTuple):
+    """Coordinates of a layer of plain 2D points, kept as arrays (no shapely object per point)."""
+
+    x: np.ndarray
+    y: np.ndarray
+
+
+def point_xy_from_wkb(column: pa.Array) -> PointXY | None:
+    """x/y of a WKB column when every value is a little-endian 2D point (21 bytes), else ``None``.
+
+    Point layers are the biggest (a million CSV rows); reading their WKB as one numpy buffer
+    avoids building and transforming a shapely object per row.
+    """
+    if column.null_count or len(column) == 0 or not pa.types.is_binary(column.type):
+        return None
+    offsets = np.frombuffer(column.buffers()[1], dtype=np.int32)[column.offset : column.offset + len(column) + 1]
+    if not np.all(np.diff(offsets) == 21):
+        return None
+    raw = np.frombuffer(column.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]].reshape(-1, 21)
+    if not (np.all(raw[:, 0] == 1) and np.all(raw[:, 1:5].view("<u4").ravel() == 1)):
+        return None
+    return PointXY(raw[:, 5:13].copy().view("<f8").ravel(), raw[:, 13:21].copy().view("<f8").ravel())
+
+
+def _geometries(features: pa.Table) -> np.ndarray | PointXY:
     if "geometry" not in features.column_names:
         return np.full(features.num_rows, None, dtype=object)
     column = features.column("geometry").combine_chunks()
+    points = point_xy_from_wkb(column)
+    if points is not None:
+        return points
     return shapely.from_wkb(column.to_numpy(zero_copy_only=False))
 
 
@@ -125,7 +152,9 @@ def _choose_crs(data: LayerData, geometries: np.ndarray, source: str) -> str:
     return choose_project_crs(lon, lat)
 
 
-def _sample_xy(geometries: np.ndarray, data: LayerData) -> tuple[np.ndarray, np.ndarray]:
+def _sample_xy(geometries: np.ndarray | PointXY, data: LayerData) -> tuple[np.ndarray, np.ndarray]:
+    if isinstance(geometries, PointXY):
+        return geometries.x, geometries.y
     valid = geometries[~shapely.is_missing(geometries)]
     if valid.size:
         bounds = shapely.bounds(valid)
@@ -148,7 +177,9 @@ def _xy_transformer(src: str, dst: str):
     return apply
 
 
-def _reproject_geometries(geometries: np.ndarray, src: str, dst: str) -> np.ndarray:
+def _reproject_geometries(geometries: np.ndarray | PointXY, src: str, dst: str) -> np.ndarray | PointXY:
+    if isinstance(geometries, PointXY):
+        return PointXY(*transform_xy(geometries.x, geometries.y, src, dst))
     if same_crs(src, dst) or geometries.size == 0:
         return geometries
     out = geometries.copy()
@@ -199,17 +230,22 @@ def _attribute_table(features: pa.Table) -> pa.Table:
     return table.rename_columns(renamed)
 
 
-def _create_feature_table(con, table: str, features: pa.Table, geometries: np.ndarray) -> None:
+def _create_feature_table(con, table: str, features: pa.Table, geometries: np.ndarray | PointXY) -> None:
     attributes = _attribute_table(features)
-    wkb = shapely.to_wkb(geometries, include_srid=False)
-    attributes = attributes.append_column("__wkb", pa.array(wkb, type=pa.binary()))
     attributes = attributes.add_column(0, "fid", pa.array(np.arange(features.num_rows, dtype=np.int64)))
+    if isinstance(geometries, PointXY):
+        attributes = attributes.append_column("__x", pa.array(geometries.x)).append_column("__y", pa.array(geometries.y))
+        geom_sql, helpers, has_geometry = "ST_Point(__x, __y)", "__x, __y", len(geometries.x) > 0
+    else:
+        wkb = shapely.to_wkb(geometries, include_srid=False)
+        attributes = attributes.append_column("__wkb", pa.array(wkb, type=pa.binary()))
+        geom_sql, helpers, has_geometry = "ST_GeomFromWKB(__wkb)", "__wkb", bool((~shapely.is_missing(geometries)).any())
     con.register("_twin_incoming", attributes)
     con.execute(
-        f'CREATE TABLE "{table}" AS SELECT * EXCLUDE (__wkb), ST_GeomFromWKB(__wkb) AS geom FROM _twin_incoming ORDER BY fid'
+        f'CREATE TABLE "{table}" AS SELECT * EXCLUDE ({helpers}), {geom_sql} AS geom FROM _twin_incoming'
     )
     con.unregister("_twin_incoming")
-    if (~shapely.is_missing(geometries)).any():
+    if has_geometry:
         con.execute(f'CREATE INDEX "{table}_geom_rtree" ON "{table}" USING RTREE (geom)')
 
 
@@ -241,7 +277,12 @@ def _extent(geometries, mesh, data: LayerData, tables: dict[str, pa.Table]):
     """Bounding box and z range in the project CRS (``tables``: the extra tables as written, reprojected)."""
     boxes = []
     zs = []
-    valid = geometries[~shapely.is_missing(geometries)] if geometries.size else geometries
+    if isinstance(geometries, PointXY):
+        if len(geometries.x):
+            boxes.append((geometries.x.min(), geometries.y.min(), geometries.x.max(), geometries.y.max()))
+        valid = np.empty(0, dtype=object)
+    else:
+        valid = geometries[~shapely.is_missing(geometries)] if geometries.size else geometries
     if valid.size:
         b = shapely.bounds(valid)
         boxes.append((np.nanmin(b[:, 0]), np.nanmin(b[:, 1]), np.nanmax(b[:, 2]), np.nanmax(b[:, 3])))
