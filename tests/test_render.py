@@ -179,6 +179,17 @@ def test_sync_adds_and_removes_layers(view, scene):
     assert "bus stops" not in view.visuals
 
 
+def test_layers_without_a_colour_of_their_own_get_distinct_ones(view, scene):
+    write_layer(scene, layer("points", {"geometry": wkb(shapely.points([E0 + 5], [N0 + 5]))}, source="cctv_2.csv"),
+                name="more cameras")
+    view.sync()
+    colors = [v.style.color for v in view.visuals.values()]
+    assert len(set(colors)) == len(colors)
+    scene.set_style("more cameras", {"color": view.visual("CCTV").style.color})  # the user's choice wins
+    view.sync()
+    assert view.visual("more cameras").style.color == view.visual("CCTV").style.color
+
+
 def test_time_reaches_every_visual(view, scene):
     from twin.render.registry import register_visual, unregister_visual
 
@@ -276,6 +287,7 @@ def test_cli_render_writes_a_png(tmp_path, scene):
     with Image.open(out) as image:
         assert image.size == (400, 300)
     assert main(["render", str(path), "--out", str(out), "--size", "400x300", "--camera", "parks"]) == 0
+    assert main(["render", str(path), "--out", str(out), "--size", "400x300", "--camera", "buildings", "--fid", "1"]) == 0
 
 
 def test_cli_render_errors_are_one_line(tmp_path, scene, capsys):

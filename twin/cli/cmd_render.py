@@ -1,4 +1,4 @@
-"""``twin render PROJECT --out PNG [--size WxH] [--camera iso|top|LAYER] [--time ISO]``: an off-screen picture.
+"""``twin render PROJECT --out PNG [--size WxH] [--camera iso|top|LAYER [--fid N]] [--time ISO]``: a picture.
 
 Renders without any X server (VTK's EGL window; Mesa's llvmpipe when there is no GPU), with the
 legend and a scale hint. ``--time`` without an offset is read in the project's time zone.
@@ -25,6 +25,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--size", default="1280x800", help="image size WxH in pixels (default 1280x800)")
     p.add_argument("--camera", default="iso",
                    help=f"a preset ({', '.join(PRESETS)}) or a layer name to frame (default iso)")
+    p.add_argument("--fid", type=int, help="with --camera LAYER: frame this feature of the layer")
     p.add_argument("--time", help="the instant to show (ISO 8601; without an offset, in the project's time zone)")
     p.add_argument("--layer", action="append", dest="layers", metavar="NAME",
                    help="draw only this layer (repeat for several; default all)")
@@ -63,11 +64,14 @@ def run(args: argparse.Namespace) -> int:
         when = parse_time(args.time, project.timezone) if args.time else None
         if args.camera not in PRESETS:
             project.layer(args.camera)  # one-line error naming the known layers
+        elif args.fid is not None:
+            raise ProjectError("--fid frames a feature of a layer: give the layer with --camera LAYER")
         for name in args.layers or []:
             project.layer(name)
         from twin.render.offscreen import render_project
 
-        result = render_project(project, args.out, size=size, camera=args.camera, time=when, layers=args.layers)
+        result = render_project(project, args.out, size=size, camera=args.camera, fid=args.fid, time=when,
+                                layers=args.layers)
     for name, reason in result.problems.items():
         print(f"twin render: warning: layer {name!r} not drawn: {reason}", file=sys.stderr)
     print(f"wrote {result.path} ({size[0]}x{size[1]}, {len(result.layers)} layer(s))", file=sys.stderr)

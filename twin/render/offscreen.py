@@ -48,13 +48,15 @@ def render_project(
     *,
     size: tuple[int, int] = (1280, 800),
     camera: str = "iso",
+    fid: int | None = None,
     time: dt.datetime | None = None,
     layers: list[str] | None = None,
     selection: list[tuple[str, int]] | None = None,
 ) -> RenderResult:
     """Render a project (or some of its layers) to a PNG file off-screen.
 
-    ``camera`` is a preset (``iso``, ``top``, ``north``...) or a layer name to fit; ``time`` (timezone-aware)
+    ``camera`` is a preset (``iso``, ``top``, ``north``...) or a layer name to fit (with ``fid``: one of its
+    features); ``time`` (timezone-aware)
     is passed to every visual's ``set_time`` as the instant [time, time].
     """
     from twin.render.view import SceneView
@@ -62,8 +64,8 @@ def render_project(
     plotter = offscreen_plotter(size)
     try:
         view = SceneView(project, plotter).load(layers=layers, camera="iso")
-        if camera != "iso":
-            view.view(camera)
+        if camera != "iso" or fid is not None:
+            view.view(camera, fid=fid)
         changed = view.set_time(time, time) if time is not None else False
         if selection:
             view.select(selection)

@@ -23,7 +23,7 @@ from twin.scene.camera import CameraPose, direction, fit_pose, preset_direction
 from twin.scene.ground import ground_grid, ground_plane
 from twin.scene.origin import LocalOrigin, project_origin
 from twin.scene.picking import Pick, Picker
-from twin.scene.style import Style
+from twin.scene.style import Style, distinct_color
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +98,7 @@ class SceneView:
             if visual is None:
                 self.problems[layer.name] = f"nothing to draw for a layer of kind {layer.kind!r}"
                 return
+            visual.style = self._distinct(layer, visual.style)
             visual.add_to(self.plotter)
         except (TwinError, PluginError, ValueError) as exc:
             self.problems[layer.name] = str(exc)
@@ -119,10 +120,17 @@ class SceneView:
                 self._add_layer(layer)
             elif visual is not None and _stored(layer.style) != self._styles.get(name):
                 visual.layer = layer
-                self.set_style(name, visual.style_from(layer.style), save=False)
+                self.set_style(name, self._distinct(layer, visual.style_from(layer.style)), save=False)
         self.problems = {k: v for k, v in self.problems.items() if k in catalogue}
         self._update_ground()
         self.update_overlays()
+
+    def _distinct(self, layer, style: Style) -> Style:
+        """A layer without a colour of its own gets one that no other drawn layer shows."""
+        if "color" in (layer.style or {}):
+            return style
+        taken = {v.style.color.lower() for name, v in self.visuals.items() if name != layer.name}
+        return style if style.color.lower() not in taken else style.replace(color=distinct_color(taken))
 
     # ----- layers ----------------------------------------------------------------------------
     def visual(self, name: str) -> Visual:
@@ -187,7 +195,7 @@ class SceneView:
             azimuth, elevation = preset_direction("iso")
             visual = self.visual(target)
             bounds = visual.bounds(fid)
-            margin = 1.15 if fid is None else 2.2
+            margin = 1.15 if fid is None else 1.6
             if bounds is None:
                 what = f"feature {fid} of layer {target!r}" if fid is not None else f"layer {target!r}"
                 raise ProjectError(f"{what} has nothing drawn to look at")

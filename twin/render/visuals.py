@@ -57,7 +57,7 @@ class LineVisual(MeshVisual):
     def build(self) -> dict[str, Part]:
         ribbons, tubes, lines = line_meshes(self.project, self.layer, self.origin, size=self.style.size)
         return {"ribbons": Part(ribbons, material=(0.45, 0.6, 0.0)), "tubes": Part(tubes, material=(0.3, 0.7, 0.25)),
-                "lines": Part(lines, pickable=False, line_width=2.0, material=(1.0, 0.0, 0.0))}
+                "lines": Part(lines, pickable=False, line_width=1.5, material=(1.0, 0.0, 0.0))}
 
     def suggested_color(self) -> str | None:
         return utility_color(f"{self.layer.name} {self.layer.source_file or ''}")

@@ -28,16 +28,18 @@ FACILITIES: dict[str, tuple[str, bool, tuple[str, ...]]] = {
     "sensor": ("diamond", True, ("sensor", "센서", "iot", "s-dot", "측정")),
     "school": ("cube", False, ("school", "학교", "유치원", "어린이", "보호구역")),
     "incident": ("diamond", False, ("accident", "incident", "사고", "위험", "hazard")),
+    "safety_centre": ("cube", False, ("police", "fire", "경찰", "소방", "치안", "파출소", "지구대")),
 }
 DEFAULT_FACILITY = "point"
 #: default colour of a points layer by its facility (when the style sets none)
 FACILITY_COLORS = {
     "cctv": "#e53935",
-    "bus_stop": "#1e88e5",
+    "bus_stop": "#00897b",
     "bike": "#43a047",
     "sensor": "#8e24aa",
     "school": "#f9a825",
     "incident": "#d81b60",
+    "safety_centre": "#3949ab",
 }
 DIRECTION_COLUMNS = ("direction", "azimuth", "bearing", "heading", "촬영방향", "방향각", "방위각", "방향")
 TYPE_COLUMNS = ("facility_type", "type", "category", "kind", "class", "시설종류", "시설유형", "유형", "종류", "구분")

@@ -25,6 +25,9 @@ KIND_COLORS = {
     "polygons": "#8cb369",
 }
 DEFAULT_COLOR = "#4f86c6"
+#: colours given, in this order, to layers whose default colour another layer already shows
+DISTINCT_COLORS = ("#e53935", "#1e88e5", "#43a047", "#fb8c00", "#8e24aa", "#00897b", "#3949ab", "#d81b60",
+                   "#6d4c41", "#fdd835", "#546e7a", "#c0ca33")
 
 #: colours of semantic surfaces (``twin.io.layerdata.SURFACE_CODES``) when ``color_by == "surface"``
 SURFACE_COLORS = {
@@ -135,6 +138,14 @@ def default_style(kind: str) -> Style:
     if kind == "polygons":
         return Style(color=KIND_COLORS["polygons"], opacity=0.75)
     return Style(color=KIND_COLORS.get(kind, DEFAULT_COLOR))
+
+
+def distinct_color(taken: set[str]) -> str:
+    """The first of ``DISTINCT_COLORS`` no layer shows yet (cycling when all are taken)."""
+    for color in DISTINCT_COLORS:
+        if color.lower() not in taken:
+            return color
+    return DISTINCT_COLORS[len(taken) % len(DISTINCT_COLORS)]
 
 
 def layer_style(layer: Any) -> Style:
