@@ -224,7 +224,7 @@ def test_save_as_copies_the_file_and_open_refuses_other_files(tmp_path, city):
 
 
 def test_demo_is_built_once_and_reused(tmp_path):
-    from twin_ui.demo import ensure_demo_project
+    from twin_ui.demo import demo_is_built, ensure_demo_project
 
     calls = []
 
@@ -232,16 +232,17 @@ def test_demo_is_built_once_and_reused(tmp_path):
         calls.append(path)
         ui_projects.build(path)
 
+    assert not demo_is_built(tmp_path)
     first = ensure_demo_project(tmp_path, builder=builder)
     second = ensure_demo_project(tmp_path, builder=builder)
-    assert first == second == tmp_path / "demo.twin.duckdb" and len(calls) == 1
-    assert calls[0] != first  # built beside it, then renamed into place
+    assert first == second == tmp_path / "demo.twin.duckdb" and calls == [first]
+    assert demo_is_built(tmp_path)
     with Project.open(first) as demo:
         assert len(demo.layers()) == 4
 
 
-def test_a_failed_demo_build_leaves_nothing_behind(tmp_path):
-    from twin_ui.demo import ensure_demo_project
+def test_an_interrupted_demo_build_is_built_again(tmp_path):
+    from twin_ui.demo import demo_is_built, ensure_demo_project
 
     def broken(path):
         Project.open(path, create=True).close()
@@ -249,7 +250,22 @@ def test_a_failed_demo_build_leaves_nothing_behind(tmp_path):
 
     with pytest.raises(RuntimeError):
         ensure_demo_project(tmp_path, builder=broken)
-    assert list(tmp_path.iterdir()) == []
+    assert not demo_is_built(tmp_path)  # the half-built file is not taken for the demo
+    path = ensure_demo_project(tmp_path, builder=ui_projects.build)
+    with Project.open(path) as demo:
+        assert len(demo.layers()) == 4
+
+
+def test_the_demo_is_the_sample_district(tmp_path):
+    from twin_ui.demo import ensure_demo_project
+
+    path = ensure_demo_project(tmp_path)  # the real generator, through the real importers
+    with Project.open(path) as demo:
+        layers = demo.layers()
+        assert demo.crs == "EPSG:5186"
+        assert {layer.kind for layer in layers} >= {"buildings", "points", "lines", "polygons"}
+        assert {layer.stage for layer in layers} >= {1, 2, 4}
+        assert sum(layer.feature_count for layer in layers if layer.kind == "buildings") >= 100
 
 
 def test_about_lists_the_stack_versions(qapp):

@@ -34,6 +34,11 @@ class WindowActions(QtCore.QObject):
         self.view_top = self._action("&Top View", "Ctrl+Alt+2", lambda: w.viewer.view_preset("top"), icons.tool_icon("top"))
         self.clear_selection = self._action("&Clear Selection", "Ctrl+Alt+A", w.clear_selection, icons.tool_icon("clear"))
         self.about = self._action("&About Smart City Twin", None, self.show_about, icons.standard("SP_MessageBoxInformation"))
+        self.smooth_edges = self._action("Smooth &Edges (FXAA)", None, self._toggle_smooth_edges)
+        self.smooth_edges.setCheckable(True)
+        self.smooth_edges.setToolTip("Anti-aliasing: nicer edges, but slower rendering without a GPU")
+        self.smooth_edges.setChecked(bool(w.settings.preference("smooth_edges", False)))
+        w.viewer.set_smooth_edges(self.smooth_edges.isChecked())
         self.recent_menu = QtWidgets.QMenu("Open &Recent", w)
         self.recent_menu.aboutToShow.connect(self._fill_recent)
 
@@ -134,6 +139,11 @@ class WindowActions(QtCore.QObject):
         self.recent_menu.addSeparator()
         self.recent_menu.addAction("Clear Recent Projects", self.window.settings.clear_recent_projects)
 
+    def _toggle_smooth_edges(self) -> None:
+        flag = self.smooth_edges.isChecked()
+        self.window.settings.set_preference("smooth_edges", flag)
+        self.window.viewer.set_smooth_edges(flag)
+
     # ----- Layer / Help ----------------------------------------------------------------------
     def fill_layer_menu(self, menu: QtWidgets.QMenu) -> None:
         """The Layer menu: import, then the layer tree's own actions (they act on its current layer)."""
@@ -171,6 +181,7 @@ def install_actions(window: "QtMainWindow") -> WindowActions:
     for act in (a.fit_all, a.view_iso, a.view_top, a.clear_selection):
         view_menu.addAction(act)
     view_menu.addSeparator()
+    view_menu.addAction(a.smooth_edges)
     panels = view_menu.addMenu("&Panels")
     for dock, key in ((window.layers_dock, "Ctrl+1"), (window.inspector_dock, "Ctrl+2"), (window.sql_dock, "Ctrl+3")):
         toggle = dock.toggleViewAction()

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import pathlib
-import tempfile
 from typing import Callable
 
 from PySide6 import QtCore
 
 DEMO_FILENAME = "demo.twin.duckdb"
+MARKER = ".demo-complete"
 DATA_DIR_ENV = "TWIN_DATA_DIR"
 
 
@@ -28,29 +28,38 @@ def demo_project_path(folder: pathlib.Path | None = None) -> pathlib.Path:
     return (folder or data_dir()) / DEMO_FILENAME
 
 
+def demo_is_built(folder: pathlib.Path | None = None) -> bool:
+    """True when a complete demo exists (its build finished and wrote the marker)."""
+    target = demo_project_path(folder)
+    return target.exists() and (target.parent / MARKER).exists()
+
+
+def _build_sample(path: pathlib.Path) -> object:
+    from twin_datasets.sample_district import build_sample_project
+
+    return build_sample_project(path, overwrite=True)
+
+
 def ensure_demo_project(folder: pathlib.Path | None = None, *,
                         builder: Callable[[pathlib.Path], object] | None = None) -> pathlib.Path:
-    """Return the demo project, building it first when it does not exist.
+    """Return the demo project, building it first when it is missing or its last build did not finish.
 
-    The district is built into a temporary file beside the target and renamed into place, so an
-    interrupted build never leaves a half-written demo that would be reused.
+    The sample district is built in place (its layers keep the paths of their source files, written
+    beside it); a marker file written after a successful build tells a finished demo from one whose
+    build was interrupted, which is built again.
     """
     target = demo_project_path(folder)
-    if target.exists():
+    marker = target.parent / MARKER
+    if target.exists() and marker.exists():
         return target
-    if builder is None:
-        from twin_datasets import build_sample_project
-
-        builder = build_sample_project
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".demo-", suffix=".twin.duckdb", dir=target.parent)
-    os.close(fd)
-    tmp = pathlib.Path(tmp_name)
-    tmp.unlink()  # the builder creates the database itself
-    try:
-        builder(tmp)
-        os.replace(tmp, target)
-    finally:
-        for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
-            leftover.unlink(missing_ok=True)
+    marker.unlink(missing_ok=True)
+    for leftover in (target, target.with_name(target.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    (builder or _build_sample)(target)
+    if not target.exists():
+        raise FileNotFoundError(f"building the demo did not create {target}")
+    from twin import __version__
+
+    marker.write_text(f"built by Smart City Twin {__version__}\n", encoding="utf-8")
     return target

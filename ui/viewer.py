@@ -29,6 +29,7 @@ class QtViewer(QtWidgets.QWidget):
     message = QtCore.Signal(str)
     ready = QtCore.Signal()  # the first complete frame of the project was rendered
     _refit_requested = QtCore.Signal()
+    _visual_ready = QtCore.Signal(object)  # (name, visual or None, error or None) from a worker thread
 
     def __init__(self, project: Project | None = None, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -37,7 +38,6 @@ class QtViewer(QtWidgets.QWidget):
 
         pv.global_theme.multi_samples = 0  # software GL: MSAA triples the frame time (docs/stack.md)
         self.plotter = QtInteractor(self, auto_update=False, multi_samples=0)
-        self.plotter.renderer.SetUseFXAA(True)  # cheap edge smoothing (pyvista would pick SSAA under EGL)
         self.plotter.interactor.installEventFilter(self)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -58,6 +58,8 @@ class QtViewer(QtWidgets.QWidget):
         window.AddObserver("EndEvent", self._on_render_end)
         self._visible_of = lambda name: True
         self._refit_requested.connect(self._refit, QtCore.Qt.ConnectionType.QueuedConnection)
+        self._visual_ready.connect(self._adopt, QtCore.Qt.ConnectionType.QueuedConnection)
+        self.preparing: set[str] = set()
         if project is not None:
             self.set_project(project)
 
@@ -87,7 +89,7 @@ class QtViewer(QtWidgets.QWidget):
         self._report_problems()
         self._emit_legends(list(self.scene.visuals))
         self._loaded = True
-        self.plotter.render()
+        self.request_render()
 
     def clear(self) -> None:
         """Remove every layer (before another project is shown)."""
@@ -121,16 +123,44 @@ class QtViewer(QtWidgets.QWidget):
             self.scene.set_visible(name, self._visible_of(name))
         self._report_problems()
         self._emit_legends([n for n in changed if n in self.scene.visuals])
-        self.plotter.render()
+        self.request_render()
 
     def add_layer(self, name: str, *, visible: bool = True) -> None:
-        """Draw a layer that was just added to the project."""
-        first = not self.visuals
-        self._sync([name])
-        if name in self.visuals:
-            self.scene.set_visible(name, visible)
+        """Draw a layer that was just added to the project: its meshes are built on a worker thread,
+        then it is drawn here (see :mod:`twin_ui.prepared_visuals`)."""
+        from twin_ui.prepared_visuals import prepare_visual
+        from twin_ui.workers import executor
+
+        if self.scene is None or name in self.scene.visuals or name in self.preparing:
+            return
+        self.preparing.add(name)
+        scene = self.scene
+
+        def job() -> None:
+            try:
+                result = (*prepare_visual(None, scene.project, name, scene.origin), None)
+            except Exception as exc:  # noqa: BLE001 - reported on the GUI thread
+                result = (name, None, exc)
+            self._visual_ready.emit((scene, visible, *result))
+
+        executor().submit(job)
+
+    def _adopt(self, outcome: tuple) -> None:
+        from twin_ui.prepared_visuals import adopt_visual
+
+        scene, visible, name, visual, error = outcome
+        self.preparing.discard(name)
+        if scene is not self.scene:  # another project was opened meanwhile
+            return
+        if error is not None:
+            self.message.emit(f"Layer {name!r} cannot be drawn: {error}")
+            return
+        first = not self.scene.visuals
+        if visual is not None and adopt_visual(self.scene, name, visual, visible=visible):
+            self._emit_legends([name])
         if first:
-            self.view_preset("iso")
+            self.view_preset("iso", render=False)
+        self.request_render()
 
     def remove_layer(self, name: str) -> None:
         if self.selected and self.selected[0] == name:
@@ -150,7 +180,13 @@ class QtViewer(QtWidgets.QWidget):
         """Show or hide a layer in this view (the check box and the stage filter)."""
         if self.scene is not None and name in self.scene.visuals:
             self.scene.set_visible(name, visible)
-            self.plotter.render()
+            self.request_render()
+
+    def set_smooth_edges(self, flag: bool) -> None:
+        """FXAA edge smoothing: free on a GPU, but it doubles the frame time of software OpenGL (70 ms
+        instead of 38 ms for the demo at 800x580 on llvmpipe), so it is off unless the user turns it on."""
+        self.plotter.renderer.SetUseFXAA(bool(flag))
+        self.request_render()
 
     # ----- camera --------------------------------------------------------------------------
     def view_preset(self, name: str = "iso", *, render: bool = True) -> None:
@@ -158,7 +194,7 @@ class QtViewer(QtWidgets.QWidget):
         if self.scene is not None:
             self.scene.view(name)
             if render:
-                self.plotter.render()
+                self.request_render()
 
     def reset_camera(self) -> None:
         """Zoom to everything (isometric)."""
@@ -178,7 +214,7 @@ class QtViewer(QtWidgets.QWidget):
         except TwinError as exc:
             self.message.emit(str(exc))
             return
-        self.plotter.render()
+        self.request_render()
 
     # ----- picking and highlighting ----------------------------------------------------------
     def pick_at(self, x: float, y: float):
@@ -212,7 +248,7 @@ class QtViewer(QtWidgets.QWidget):
         if self.scene is None:
             return
         self.scene.select((name, int(f)) for name, fids in features.items() for f in fids)
-        self.plotter.render()
+        self.request_render()
 
     def highlighted(self) -> frozenset[tuple[str, int]]:
         """The highlighted (layer, fid) pairs."""
@@ -230,7 +266,7 @@ class QtViewer(QtWidgets.QWidget):
                 self._free_overlay = self.plotter.add_mesh(
                     mesh, color="#ffb300", line_width=4, point_size=12, render_points_as_spheres=True,
                     pickable=False, reset_camera=False, render=False, name="sql-geometries")
-        self.plotter.render()
+        self.request_render()
 
     def clear_highlight(self) -> None:
         self.selected = None
@@ -271,7 +307,7 @@ class QtViewer(QtWidgets.QWidget):
             width, height = self.plotter.render_window.GetSize()
             if width > 1 and height > 1:
                 self.scene.view("iso")
-                self.plotter.render()
+                self.request_render()
 
     @property
     def is_ready(self) -> bool:
@@ -288,9 +324,15 @@ class QtViewer(QtWidgets.QWidget):
                 self.plotter.interactor.update()
         return self._ready
 
+    def request_render(self) -> None:
+        """Ask for a frame: the widget repaints (and VTK renders) once on the next event-loop turn,
+        however many changes asked for it. ``plotter.render()`` would render now and then again in
+        the repaint that pyvistaqt schedules after every render: twice the work."""
+        self.plotter.interactor.update()
+
     def render_now(self) -> None:
-        """Render synchronously (the QOpenGLWidget paints on the next event-loop turn)."""
-        self.plotter.render()
+        """Render and paint before returning (screenshots)."""
+        self.request_render()
         QtWidgets.QApplication.instance().processEvents()
 
     def shutdown(self) -> None:
