@@ -56,15 +56,16 @@ class FeatureIndex:
         if point_fids is not None and _is_sorted(point_fids) and np.array_equal(_runs(point_fids)[0], self.fids):
             # features own contiguous vertices: their boxes come from the points, ten times fewer values
             starts = _runs(point_fids)[1]
-            self.lo = np.minimum.reduceat(self.points, starts, axis=0)
-            self.hi = np.maximum.reduceat(self.points, starts, axis=0)
+            lo = np.minimum.reduceat(self.points, starts, axis=0)
+            hi = np.maximum.reduceat(self.points, starts, axis=0)
         elif fids.size:
             corners = self.points[self.faces if self.order is None else self.faces[self.order]]
-            self.lo = np.minimum.reduceat(corners.min(axis=1), self.starts, axis=0)
-            self.hi = np.maximum.reduceat(corners.max(axis=1), self.starts, axis=0)
+            lo = np.minimum.reduceat(corners.min(axis=1), self.starts, axis=0)
+            hi = np.maximum.reduceat(corners.max(axis=1), self.starts, axis=0)
         else:
-            self.lo = self.hi = np.empty((0, 3))
-        self._lo_columns, self._hi_columns = np.ascontiguousarray(self.lo.T), np.ascontiguousarray(self.hi.T)
+            lo = hi = np.empty((0, 3), dtype=np.float32)
+        #: feature boxes, one contiguous row per axis (the slab test reads one axis at a time)
+        self.lo, self.hi = np.ascontiguousarray(lo.T), np.ascontiguousarray(hi.T)
 
     def intersect(self, origin: np.ndarray, direction: np.ndarray) -> tuple[float, int] | None:
         """(t, cell id) of the nearest triangle the ray ``origin + t * direction`` (t >= 0) hits, or None."""
@@ -93,7 +94,7 @@ class FeatureIndex:
         near = np.full(len(self.fids), -np.inf)
         far = np.full(len(self.fids), np.inf)
         for axis in range(3):
-            lo, hi = self._lo_columns[axis], self._hi_columns[axis]
+            lo, hi = self.lo[axis], self.hi[axis]
             o, d = float(origin[axis]), float(direction[axis])
             if d == 0.0:  # parallel to this slab: inside it or missed
                 outside = (o < lo) | (o > hi)
