@@ -34,7 +34,6 @@ def preload() -> None:
     it (for ``from __feature__``), which made start-up about 0.4 s slower when these came later."""
     import duckdb  # noqa: F401
     import matplotlib.colors  # noqa: F401
-    import pandas  # noqa: F401
     import pyarrow  # noqa: F401
     import pyproj  # noqa: F401
     import pyvista.plotting  # noqa: F401
