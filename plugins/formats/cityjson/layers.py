@@ -16,7 +16,8 @@ import shapely
 
 from twin.api import ImportReport, InputError, LayerData
 from twin_plugins.formats.cityjson.attributes import json_column, lifted_columns
-from twin_plugins.formats.cityjson.collect import Collector, Flat
+from twin_plugins.formats.cityjson.collect import Collector
+from twin_plugins.formats.cityjson.flatten import Flat
 from twin_plugins.formats.cityjson.mesh import build_parts, footprints, inherit_footprints, object_z
 from twin_plugins.formats.cityjson.triangulate import offsets, triangulate
 

@@ -53,25 +53,47 @@ def build_parts(vertices: np.ndarray, tris: Triangles, codes: np.ndarray, geom_o
     key = key[order]
     triangles = tris.triangles[order]
     surface = codes[tris.surface[order]]
-    part_key, counts = np.unique(key, return_counts=True)
+    first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else np.empty(0, np.int64)
+    part_key = key[first]
+    counts = np.diff(np.r_[first, len(key)])
     del key
     k = len(part_key)
     tri_part = np.repeat(np.arange(k, dtype=np.int64), counts)
-    n = max(len(vertices), 1)
-    unique, inverse = np.unique((tri_part[:, None] * n + triangles).ravel(), return_inverse=True)
-    del triangles
-    vertex_offsets = offsets(np.bincount(unique // n, minlength=k))
-    local = inverse.reshape(-1, 3) - vertex_offsets[tri_part][:, None]
+    used, local, vertex_counts = _local_vertices(triangles, tri_part, len(vertices), k)
     order_obj = np.argsort(rank, kind="stable")
     return Parts(
-        vertices=vertices[unique % n],
+        vertices=vertices[used],
         triangles=local.astype(np.int32),
         surface=surface,
-        vertex_offsets=vertex_offsets,
+        vertex_offsets=offsets(vertex_counts),
         triangle_offsets=offsets(counts),
         obj=order_obj[part_key // n_lods],
         lod=part_key % n_lods,
     )
+
+
+def _local_vertices(triangles: np.ndarray, tri_part: np.ndarray, n: int, k: int):
+    """The vertices each part uses (grouped by part), triangles re-indexed locally, vertices per part.
+
+    When no vertex is shared between parts (LoD1 blocks, most files) one sort of the used vertices by
+    part does it; else ``np.unique`` over (part, vertex) keys.
+    """
+    corner_part = np.repeat(tri_part, 3)
+    flat = triangles.ravel()
+    owner = np.full(max(n, 1), -1, np.int64)
+    owner[flat] = corner_part
+    if (owner[flat] == corner_part).all():
+        used = np.flatnonzero(owner >= 0)
+        used = used[np.argsort(owner[used], kind="stable")]
+        vertex_counts = np.bincount(owner[used], minlength=k)
+        position = np.empty(max(n, 1), np.int64)
+        position[used] = np.arange(len(used)) - np.repeat(offsets(vertex_counts)[:-1], vertex_counts)
+        return used, position[triangles], vertex_counts
+    width = max(n, 1)
+    unique, inverse = np.unique(corner_part * width + flat, return_inverse=True)
+    vertex_counts = np.bincount(unique // width, minlength=k)
+    local = inverse.reshape(-1, 3) - offsets(vertex_counts)[tri_part][:, None]
+    return unique % width, local, vertex_counts
 
 
 def object_z(parts: Parts, n_obj: int) -> tuple[np.ndarray, np.ndarray]:

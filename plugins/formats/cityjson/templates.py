@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from twin.api import ImportReport
-from twin_plugins.formats.cityjson.collect import Collector, Flat, locate
+from twin_plugins.formats.cityjson.collect import Collector, locate
+from twin_plugins.formats.cityjson.flatten import Flat
 from twin_plugins.formats.cityjson.source import Header
 
 

@@ -13,9 +13,10 @@ import dataclasses
 import numpy as np
 
 from twin.api import PolygonRings, triangulate_rings
-from twin_plugins.formats.cityjson.collect import Flat
+from twin_plugins.formats.cityjson.flatten import Flat
 
 CHUNK = 1 << 20  # vertex indices per chunk of the vectorised normal pass
+SURFACES_PER_CHUNK = 200_000  # surfaces triangulated together (bounds the temporary arrays)
 
 
 @dataclasses.dataclass
@@ -144,24 +145,32 @@ def triangulate(vertices: np.ndarray, flat: Flat) -> Triangles:
     normal[good] /= length[good, None]
     normal[~good] = 0.0
     surfaces = np.flatnonzero(good)
-    r0, r1 = surf_ring[surfaces], surf_ring[surfaces + 1]
-    ring_sel = ranges(r0, r1 - r0)
-    take = ranges(ring_start[ring_sel], ring_len[ring_sel])
-    lens = offsets(r1 - r0)
-    span = np.diff(offsets(ring_len[ring_sel])[lens])
-    rings2d = PolygonRings(
-        xy=plane_coordinates(vertices, idx[take], normal[surfaces], span),
-        z=None,
-        ring_offsets=offsets(ring_len[ring_sel]),
-        polygon_ring_offsets=lens,
-        polygon_feature=surfaces,
-        feature_count=n_surf,
-    )
-    local, polygon = triangulate_rings(rings2d)
+    pieces = [_triangulate_some(vertices, flat, normal, surfaces[a:a + SURFACES_PER_CHUNK], ring_start, surf_ring)
+              for a in range(0, len(surfaces), SURFACES_PER_CHUNK)]
     return Triangles(
-        triangles=idx[take[local]],
-        surface=surfaces[polygon],
+        triangles=np.concatenate([p[0] for p in pieces]) if pieces else np.empty((0, 3), np.int64),
+        surface=np.concatenate([p[1] for p in pieces]) if pieces else np.empty(0, np.int64),
         normal=normal,
         flat=flat,
         degenerate=int(n_surf - len(surfaces)),
     )
+
+
+def _triangulate_some(vertices, flat: Flat, normal, surfaces, ring_start, surf_ring) -> tuple[np.ndarray, np.ndarray]:
+    """Triangles (global vertex indices) and their surface, for some surfaces with area."""
+    idx, ring_len = flat.indices, flat.ring_len
+    r0, r1 = surf_ring[surfaces], surf_ring[surfaces + 1]
+    ring_sel = ranges(r0, r1 - r0)
+    take = ranges(ring_start[ring_sel], ring_len[ring_sel])
+    lens = offsets(r1 - r0)
+    ring_offsets = offsets(ring_len[ring_sel])
+    rings2d = PolygonRings(
+        xy=plane_coordinates(vertices, idx[take], normal[surfaces], np.diff(ring_offsets[lens])),
+        z=None,
+        ring_offsets=ring_offsets,
+        polygon_ring_offsets=lens,
+        polygon_feature=surfaces,
+        feature_count=len(flat.rings),
+    )
+    local, polygon = triangulate_rings(rings2d)
+    return idx[take[local]], surfaces[polygon]
