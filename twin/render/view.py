@@ -236,7 +236,7 @@ class SceneView:
             return
         blocks = []
         for visual in self.visuals.values():
-            if visual.visible and visual.style.visible:
+            if visual.visible and visual.style.visible and visual.bounds() is not None:  # drawn, not empty
                 block = visual.legend()
                 if block is not None:
                     blocks.append(block)
