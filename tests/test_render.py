@@ -15,6 +15,7 @@ import shapely
 
 from test_scene import E0, N0, layer, scene_project, wkb
 from twin.errors import ProjectError
+from twin.store.project import Project
 from twin.store.writer import write_layer
 
 IMAGES = pathlib.Path(__file__).resolve().parent / "images"
@@ -272,6 +273,26 @@ def test_top_picture_with_colour_by_attribute_matches_the_cache(view):
     view.view("top")
     image = view.screenshot()
     check_image(image, "scene_top_by_use")
+
+
+def test_zurich_lod2_building_is_drawn_by_surface(shared_data, tmp_path, plotter):
+    from twin.io.importing import import_file
+    from twin.render.view import SceneView
+    from twin.scene.style import SURFACE_COLORS
+
+    with Project.open(tmp_path / "zurich.twin.duckdb", create=True, crs="EPSG:2056") as project:
+        info = import_file(project, shared_data / "A" / "zurich_lod2_subset_v1.1.city.json").layers[0]
+        view = SceneView(project, plotter).load()
+        legend = view.visual(info.name).legend()
+        assert [label for label, _ in legend.swatches][:2] == ["roof", "wall"]
+        largest = project.query(f'SELECT fid FROM "{info.mesh_table}" ORDER BY len(triangles) DESC LIMIT 1')
+        view.view(info.name, fid=largest.column("fid")[0].as_py())  # the most detailed building
+        image = view.screenshot()
+        roof = np.array([int(SURFACE_COLORS[3][i:i + 2], 16) for i in (1, 3, 5)])
+        reddish = (np.abs(image.astype(int) - roof).max(axis=2) < 60).mean()
+        assert reddish > 0.01  # roofs in their colour, lit
+        check_image(image, "zurich_lod2_largest")
+        view.close()
 
 
 # ----- twin render ------------------------------------------------------------------------------

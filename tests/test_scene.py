@@ -5,8 +5,6 @@ The small asymmetric scene built here (``scene_project``) is reused by tests/tes
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pyarrow as pa
 import pytest
@@ -116,45 +114,14 @@ def test_building_mesh_from_the_store_is_local_with_fid_and_surfaces(scene):
     np.testing.assert_allclose(tower.bounds, (-58.0, -46.0, 15.0, 27.0, 0.0, 80.0))
 
 
-def zurich_mesh(shared_data, project):
-    """The Zurich LoD2 subset imported, or (while the CityJSON importer is not there) its real
-    EPSG:2056 surfaces fan-triangulated into a mesh layer directly."""
-    path = shared_data / "A" / "zurich_lod2_subset_v1.1.city.json"
-    try:
-        from twin.io.importing import import_file
-        from twin.plugins.registry import PluginRegistry
-
-        outcome = import_file(project, path, registry=PluginRegistry())  # a private registry: a plugin
-        return next(lay for lay in outcome.layers if lay.kind == "buildings")  # failing here stays here
-    except Exception:
-        pass
-    doc = json.loads(path.read_text(encoding="utf-8"))
-    scale, translate = np.array(doc["transform"]["scale"]), np.array(doc["transform"]["translate"])
-    vertices = np.array(doc["vertices"], dtype=np.float64) * scale + translate
-    verts, tris, vo, to, fids = [], [], [0], [0], []
-    for fid, obj in enumerate(o for o in doc["CityObjects"].values() if o.get("geometry")):
-        for geom in obj["geometry"]:
-            rings = [surface[0] for surface in geom["boundaries"]]  # MultiSurface exterior rings
-            flat = [i for ring in rings for i in ring]
-            verts.append(vertices[flat])
-            base = np.cumsum([0] + [len(r) for r in rings])[:-1]
-            t = [[b, b + k, b + k + 1] for b, ring in zip(base, rings) for k in range(1, len(ring) - 1)]
-            tris.append(np.array(t, dtype=np.int32).reshape(-1, 3))
-            vo.append(vo[-1] + len(flat))
-            to.append(to[-1] + len(t))
-            fids.append(fid)
-    mesh = MeshData(np.vstack(verts), np.vstack(tris), np.zeros(to[-1], dtype=np.uint8), np.array(vo), np.array(to),
-                    np.array(fids), np.array(["2"] * len(fids), dtype=object))
-    count = max(fids) + 1
-    return write_layer(project, layer("buildings", {"geometry": [None] * count}, crs="EPSG:2056", mesh=mesh), name="zurich")
-
-
 def test_zurich_coordinates_do_not_jitter_in_float32(shared_data, tmp_path):
+    from twin.io.importing import import_file
     from twin.scene.meshes import building_mesh, read_mesh_rows
     from twin.scene.origin import project_origin
 
     with Project.open(tmp_path / "zurich.twin.duckdb", create=True, crs="EPSG:2056") as project:
-        buildings = zurich_mesh(shared_data, project)
+        outcome = import_file(project, shared_data / "A" / "zurich_lod2_subset_v1.1.city.json")
+        buildings = next(lay for lay in outcome.layers if lay.kind == "buildings")
         assert project.crs == "EPSG:2056"
         origin = project_origin(project)
         assert origin.x > 2_600_000  # 7-digit eastings
@@ -167,7 +134,9 @@ def test_zurich_coordinates_do_not_jitter_in_float32(shared_data, tmp_path):
         naive_error = np.abs(rows.vertices.astype(np.float32).astype(np.float64) - rows.vertices).max()
         assert local_error < 0.001  # under a millimetre
         assert naive_error > 0.02  # float32 of absolute eastings is off by centimetres
-        assert np.abs(np.asarray(mesh.points)).max() < 5_000  # a few km around the centre
+        assert np.abs(np.asarray(mesh.points)).max() < 10_000  # a few km around the centre
+        surfaces = set(np.unique(mesh.cell_data["surface"]).tolist())
+        assert {ROOF, WALL} <= surfaces  # LoD2 semantics reach the scene
 
 
 # ----- LoDs and bad meshes ----------------------------------------------------------------------
