@@ -3,6 +3,8 @@ holes, parts, templates and CityJSONSeq, checked against numbers worked out by h
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import shapely
@@ -147,3 +149,39 @@ def test_progress_is_reported_and_cancel_leaves_the_project_unchanged(fixtures, 
     with pytest.raises(ImportCancelled):
         import_file(project, fixtures / "cityjson" / "small_v2.city.json", ImportOptions(cancelled=lambda: True))
     assert [layer.name for layer in project.layers()] == before
+
+
+def test_group_members_keep_their_theme_and_real_parent(fixtures, same_crs_project, tmp_path):
+    doc = json.loads((fixtures / "cityjson" / "small_v2.city.json").read_text(encoding="utf-8"))
+    doc["CityObjects"]["G1"] = {"type": "CityObjectGroup", "children": ["B1", "R1"]}
+    doc["CityObjects"]["R1"]["parents"] = ["G1"]
+    doc["CityObjects"]["B1-part"]["parents"] = ["G1", "B1"]
+    doc["CityObjects"]["T1"]["parents"] = ["nowhere"]
+    path = tmp_path / "grouped.city.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    outcome = import_file(same_crs_project, path)
+    counts = {layer.name: layer.feature_count for layer in outcome.layers}
+    assert counts == {"grouped Building": 1, "grouped Road": 1, "grouped SolitaryVegetationObject": 1,
+                      "grouped CityObjectGroup": 1}
+    rows = features(same_crs_project, "grouped Building")
+    assert [(r["object_id"], r["parent_id"]) for r in rows] == [("B1", None), ("B1-part", "B1")]
+    assert any(n.startswith("1 parent id(s) not in the file") and "nowhere" in n for n in outcome.reports[0].notes)
+
+
+def test_no_transform_numeric_lods_and_children_only(fixtures, same_crs_project, tmp_path):
+    """CityJSON 1.0 style: real coordinates without ``transform``, LoDs as numbers, parts listed as children."""
+    doc = json.loads((fixtures / "cityjson" / "small_v2.city.json").read_text(encoding="utf-8"))
+    scale = np.asarray(doc.pop("transform")["scale"])
+    doc["vertices"] = (np.asarray(doc["vertices"]) * scale + ORIGIN).tolist()
+    doc["version"] = "1.0"
+    for obj in doc["CityObjects"].values():
+        obj.pop("parents", None)
+        for geometry in obj.get("geometry", []):
+            if "lod" in geometry:
+                geometry["lod"] = float(geometry["lod"]) if "." in geometry["lod"] else int(geometry["lod"])
+    path = tmp_path / "old.city.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    building = import_file(same_crs_project, path).layers[0]
+    assert building.properties["lods"] == ["1", "2.2"] and building.feature_count == 1
+    b1, part = (shapely.from_wkb(r["wkb"]) for r in features(same_crs_project, "old Building"))
+    assert b1.bounds == pytest.approx((210000, 440000, 210010, 440010)) and part.area == pytest.approx(7.0)

@@ -48,7 +48,7 @@ class Collector:
         self.ids: list[str] = []
         self.types: list[str] = []
         self.attributes: list[Any] = []
-        self.parents: list[str | None] = []
+        self.parents: list[list | None] = []  # the 'parents' list as written (a group may be one of them)
         self.children: list[tuple[int, list]] = []  # (row, child ids) for files that only list children
         self.geom_obj = array("q")
         self.geom_lod: list[str] = []
@@ -75,7 +75,7 @@ class Collector:
         self.types.append(kind if type(kind) is str and kind else "CityObject")
         self.attributes.append(obj.get("attributes"))
         parents = obj.get("parents")
-        self.parents.append(parents[0] if type(parents) is list and parents else None)
+        self.parents.append(parents if type(parents) is list and parents else None)
         children = obj.get("children")
         if children:
             self.children.append((row, children))

@@ -44,18 +44,35 @@ def lod_key(lod: str) -> tuple[float, str]:
 
 
 def parent_rows(collector: Collector, report: ImportReport) -> np.ndarray:
-    """Row of each object's parent (-1 for top-level objects and parents not in the file)."""
+    """Row of each object's parent (-1 for top-level objects and parents not in the file).
+
+    A CityObjectGroup is not a parent: its members keep their own theme (and their real parent).
+    """
     index = {oid: row for row, oid in enumerate(collector.ids)}
-    parents = list(collector.parents)
+    groups = {row for row, kind in enumerate(collector.types) if kind == "CityObjectGroup"}
+    parent = np.full(len(collector.ids), -1, np.int64)
+    missing = set()
+    for row, parents in enumerate(collector.parents):
+        if parents is None:
+            continue
+        for candidate in parents:
+            found = index.get(candidate) if isinstance(candidate, str) else None
+            if found is None:
+                missing.add(str(candidate))
+            elif found not in groups and found != row:
+                parent[row] = found
+                break
     for row, children in collector.children:  # old files may list children only
+        if row in groups:
+            continue
         for child in children:
-            child_row = index.get(child) if isinstance(child, str) else None
-            if child_row is not None and parents[child_row] is None:
-                parents[child_row] = collector.ids[row]
-    missing = sorted({p for p in parents if p is not None and p not in index})
+            found = index.get(child) if isinstance(child, str) else None
+            if found is not None and parent[found] < 0 and found != row:
+                parent[found] = row
     if missing:
-        report.note(f"{len(missing)} parent id(s) not in the file; their children are top-level ({', '.join(missing[:5])})")
-    return np.fromiter((index.get(p, -1) if p is not None else -1 for p in parents), np.int64, len(parents))
+        report.note(f"{len(missing)} parent id(s) not in the file; their children are top-level "
+                    f"({', '.join(sorted(missing)[:5])})")
+    return parent
 
 
 def roots(parent: np.ndarray) -> np.ndarray:

@@ -20,7 +20,7 @@ import simdjson
 from twin.api import ImportOptions, ImportReport, InputError, normalize_crs
 
 SUPPORTED_VERSIONS = ("1.0", "1.1", "2.0")
-SNIFF_BYTES = 64 * 1024
+SNIFF_BYTES = 16 * 1024
 _TYPE = re.compile(rb'"type"\s*:\s*"([^"]*)"')
 _VERSION = re.compile(r"^(\d+)\.(\d+)")
 
