@@ -258,6 +258,13 @@ def test_camera_presets_and_fit_to_layer_or_feature(view, plotter):
 
 # ----- pictures ---------------------------------------------------------------------------------
 def test_iso_picture_matches_the_cache(view, plotter):
+    # the geometry first: what is drawn, where, with which feature ids
+    np.testing.assert_allclose(view.scene_bounds()[:4], (-88.0, 87.0, -85.0, 87.5), atol=0.5)
+    cells = {name: {key: part.mesh.n_cells for key, part in v.parts.items()} for name, v in view.visuals.items()}
+    assert cells["buildings"] == {"mesh": 36}
+    assert cells["roads"]["ribbons"] == 6 and cells["roads"]["lines"] == 2 and cells["roads"]["tubes"] == 0
+    assert cells["parks"]["outline"] == 2
+    assert view.visual("CCTV").feature_ids.tolist() == [0, 1, 2]
     view.view("iso")
     image = view.screenshot()
     assert image.shape == (400, 640, 3)
