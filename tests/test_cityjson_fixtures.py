@@ -56,6 +56,7 @@ def test_layers_per_theme_with_parts_counted_under_their_building(fixtures, same
     assert (building.kind, building.feature_count) == ("buildings", 1)  # B1-part belongs to B1
     assert building.properties["lods"] == ["1", "2.2"] and building.properties["default_lod"] == "2.2"
     assert (layers["small_v2 Road"].kind, layers["small_v2 Road"].feature_count) == ("polygons", 1)
+    assert layers["small_v2 SolitaryVegetationObject"].kind == "buildings"  # a 3D template instance
     rows = features(same_crs_project, "small_v2 Building")
     assert [(r["object_id"], r["object_type"], r["parent_fid"], r["parent_id"]) for r in rows] == [
         ("B1", "Building", None, None), ("B1-part", "BuildingPart", 0, "B1")]

@@ -21,8 +21,11 @@ from twin_plugins.formats.cityjson.flatten import Flat
 from twin_plugins.formats.cityjson.mesh import build_parts, footprints, inherit_footprints, object_z
 from twin_plugins.formats.cityjson.triangulate import offsets, triangulate
 
-#: themes drawn as buildings (solids standing on the ground); the others are "polygons" with a mesh
+#: themes that are "buildings" (3D objects drawn from their mesh) whatever their geometry types
 BUILDING_THEMES = ("Building", "Bridge", "Tunnel", "OtherConstruction")
+#: geometry types that make any theme a 3D "buildings" layer; the rest (roads, land use, water as
+#: MultiSurfaces) are "polygons": drawn flat from their footprints, their mesh kept in the table
+VOLUME_TYPES = ("Solid", "MultiSolid", "CompositeSolid", "GeometryInstance")
 MAX_DEPTH = 32
 
 
@@ -136,6 +139,8 @@ def build_layers(path: pathlib.Path, collector: Collector, flat: Flat, vertices:
     shapes = inherit_footprints(footprints(vertices, tris, codes, geom_obj, geom_lod, parts, n_obj), parent)
     wkb = shapely.to_wkb(shapes)
     lod_array = np.asarray(lod_names, dtype=object)
+    volume = np.zeros(len(names), bool)
+    volume[layer_of[geom_obj[[t in VOLUME_TYPES for t in collector.geom_type]]]] = True
     part_rank = rank[parts.obj]
     datas = []
     report.detected["format"] = f"{fmt} {version}"
@@ -156,7 +161,7 @@ def build_layers(path: pathlib.Path, collector: Collector, flat: Flat, vertices:
         layer_report.imported = len(rows)
         kinds = Counter(types[rows].tolist())
         datas.append(LayerData(
-            kind="buildings" if theme in BUILDING_THEMES else "polygons",
+            kind="buildings" if theme in BUILDING_THEMES or volume[j] else "polygons",
             features=features,
             crs=crs,
             report=layer_report,
