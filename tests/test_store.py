@@ -85,6 +85,9 @@ def test_mesh_table_round_trip(project):
     assert row["lod"] == "2.2" and row["triangles"] == [0, 1, 2] and row["surfaces"] == [3]
     assert row["vertices"][0] == pytest.approx(200000.0, abs=0.01)
     assert layer.zrange == (0.0, 10.0)
+    assert sorted(project.layer_tables(layer)) == ["lyr_1", "lyr_1_mesh"]
+    project.remove_layer("b")
+    assert project.query("SELECT count(*) AS n FROM duckdb_tables()").to_pydict()["n"] == [3]  # meta, layers, imports
 
 
 def test_remove_and_rename(project):

@@ -223,8 +223,8 @@ class Project:
         """The data tables of a layer (features, mesh, tracks...)."""
         with self.lock:
             rows = self.con.execute(
-                "SELECT table_name FROM duckdb_tables() WHERE table_name = ? OR table_name LIKE ?",
-                [layer.table_name, layer.table_name + "\\_%"],
+                "SELECT table_name FROM duckdb_tables() WHERE table_name = ? OR starts_with(table_name, ?)",
+                [layer.table_name, layer.table_name + "_"],
             ).fetchall()
         return [r[0] for r in rows if r[0] == layer.table_name or r[0].startswith(layer.table_name + "_")]
 
