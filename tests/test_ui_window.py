@@ -258,3 +258,43 @@ def test_a_missing_project_is_an_error_not_a_crash(tmp_path):
     result = subprocess.run([sys.executable, str(REPO / "main.py"), str(tmp_path / "nope.twin.duckdb"),
                              "--screenshot", str(tmp_path / "x.png")], capture_output=True, text=True, timeout=120)
     assert result.returncode == 1 and "no such project" in result.stderr
+
+
+def test_timeline_replays_imported_events(qtbot, window, shared_data):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    timeline = window.timeline
+    assert timeline.timeline is None and not timeline.play_button.isEnabled()  # no temporal layer yet
+    dialog = window.import_files([shared_data / "E" / "osan_traffic_accidents_taas.csv"])[0]
+    qtbot.waitUntil(lambda: dialog.read_result is not None, timeout=60000)
+    assert dialog.read_result.datas[0].kind == "events"
+    dialog.start_write()
+    qtbot.waitUntil(lambda: "osan_traffic_accidents_taas" in window.viewer.visuals, timeout=60000)
+    qtbot.waitUntil(lambda: timeline.timeline is not None)
+    model = timeline.timeline
+    seoul = ZoneInfo("Asia/Seoul")
+    assert model.extent.start == dt.datetime(2007, 1, 14, 9, tzinfo=seoul)
+    assert timeline.play_button.isEnabled() and "2019-12-28 17:00:00 KST" in timeline.extent_label.text()
+    visual = window.viewer.visuals["osan_traffic_accidents_taas"]
+    model.seek(dt.datetime(2017, 1, 28, 14, 30, tzinfo=seoul))  # an accident at 14:00, shown for an hour
+    qtbot.waitUntil(lambda: visual.counts["now"] >= 1)
+    assert timeline.time_label.text() == "2017-01-28 14:30:00 KST"
+    model.seek(dt.datetime(2017, 1, 28, 16, 0, tzinfo=seoul))
+    qtbot.waitUntil(lambda: visual.counts["now"] == 0)
+    # scrubbing: many slider moves, only the newest range is drawn
+    before = window.viewer.time_updates
+    for value in range(0, 10_000, 250):
+        timeline.slider.setValue(value)
+    qtbot.waitUntil(lambda: window.viewer.time_range == model.range)
+    assert window.viewer.time_updates - before < 5
+    # playing advances the time on the dock's timer; pausing stops it
+    start = model.current
+    timeline.toggle()
+    assert timeline.timer.isActive()
+    qtbot.waitUntil(lambda: model.current != start, timeout=5000)
+    timeline.toggle()
+    assert not timeline.timer.isActive() and not model.playing
+    timeline.window_mode.setCurrentIndex(timeline.window_mode.findData("cumulative"))
+    qtbot.waitUntil(lambda: window.viewer.time_range is not None and window.viewer.time_range.start == model.extent.start)
+    assert "showing 2007-01-14" in timeline.range_label.text()

@@ -183,7 +183,8 @@ def install_actions(window: "QtMainWindow") -> WindowActions:
     view_menu.addSeparator()
     view_menu.addAction(a.smooth_edges)
     panels = view_menu.addMenu("&Panels")
-    for dock, key in ((window.layers_dock, "Ctrl+1"), (window.inspector_dock, "Ctrl+2"), (window.sql_dock, "Ctrl+3")):
+    for dock, key in ((window.layers_dock, "Ctrl+1"), (window.inspector_dock, "Ctrl+2"), (window.sql_dock, "Ctrl+3"),
+                      (window.timeline_dock, "Ctrl+4")):
         toggle = dock.toggleViewAction()
         toggle.setShortcut(QtGui.QKeySequence(key))
         panels.addAction(toggle)

@@ -13,8 +13,8 @@ from PySide6 import QtCore, QtWidgets
 from twin.errors import TwinError
 from twin.store.project import Project
 from twin_ui.result_selection import ResultSelection
+from twin_ui.viewer_input import ViewerInput, ground_point
 
-CLICK_SLOP = 4  # pixels a click may move and still be a click, not a drag
 
 
 class QtViewer(QtWidgets.QWidget):
@@ -30,6 +30,7 @@ class QtViewer(QtWidgets.QWidget):
     ready = QtCore.Signal()  # the first complete frame of the project was rendered
     _refit_requested = QtCore.Signal()
     _visual_ready = QtCore.Signal(object)  # (name, visual or None, error or None) from a worker thread
+    _time_requested = QtCore.Signal()
 
     def __init__(self, project: Project | None = None, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -38,7 +39,8 @@ class QtViewer(QtWidgets.QWidget):
 
         pv.global_theme.multi_samples = 0  # software GL: MSAA triples the frame time (docs/stack.md)
         self.plotter = QtInteractor(self, auto_update=False, multi_samples=0)
-        self.plotter.interactor.installEventFilter(self)
+        self.input = ViewerInput(self)
+        self.plotter.interactor.installEventFilter(self.input)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plotter.interactor)
@@ -46,7 +48,6 @@ class QtViewer(QtWidgets.QWidget):
         self.scene = None  # twin.render.view.SceneView of the project
         self.selected: tuple[str, int] | None = None
         self._free_overlay = None
-        self._press: QtCore.QPoint | None = None
         self._ready = False
         self._loaded = False
         self._auto_fit = True  # re-fit the view on resizes until the user moves the camera
@@ -60,6 +61,11 @@ class QtViewer(QtWidgets.QWidget):
         self._refit_requested.connect(self._refit, QtCore.Qt.ConnectionType.QueuedConnection)
         self._visual_ready.connect(self._adopt, QtCore.Qt.ConnectionType.QueuedConnection)
         self.preparing: set[str] = set()
+        self._time_requested.connect(self._apply_time, QtCore.Qt.ConnectionType.QueuedConnection)
+        self._pending_time = None
+        self._time_posted = False
+        self.time_range = None
+        self.time_updates = 0
         if project is not None:
             self.set_project(project)
 
@@ -157,6 +163,8 @@ class QtViewer(QtWidgets.QWidget):
             return
         first = not self.scene.visuals
         if visual is not None and adopt_visual(self.scene, name, visual, visible=visible):
+            if self.time_range is not None:
+                visual.set_time(self.time_range.start, self.time_range.end)
             self._emit_legends([name])
         if first:
             self.view_preset("iso", render=False)
@@ -187,6 +195,31 @@ class QtViewer(QtWidgets.QWidget):
         instead of 38 ms for the demo at 800x580 on llvmpipe), so it is off unless the user turns it on."""
         self.plotter.renderer.SetUseFXAA(bool(flag))
         self.request_render()
+
+    # ----- time ------------------------------------------------------------------------------
+    def set_time_range(self, value) -> None:
+        """Show the layers at a :class:`twin.time.range.TimeRange` (``None``: no time). Requests arriving
+        faster than frames are drawn (a dragged slider) are merged: only the newest is applied."""
+        self._pending_time = value
+        if not self._time_posted:
+            self._time_posted = True
+            self._time_requested.emit()
+
+    def _apply_time(self) -> None:
+        self._time_posted = False
+        value, self._pending_time = self._pending_time, None
+        self.time_range = value
+        if self.scene is None:
+            return
+        start, end = (value.start, value.end) if value is not None else (None, None)
+        try:
+            changed = self.scene.set_time(start, end)
+        except Exception as exc:  # noqa: BLE001 - a broken temporal layer must not stop the replay
+            self.message.emit(f"Time {value}: {exc}")
+            return
+        self.time_updates += 1
+        if changed:
+            self.request_render()
 
     # ----- camera --------------------------------------------------------------------------
     def view_preset(self, name: str = "iso", *, render: bool = True) -> None:
@@ -340,53 +373,9 @@ class QtViewer(QtWidgets.QWidget):
         self.clear()
         self.plotter.close()
 
-    # ----- mouse -----------------------------------------------------------------------------
-    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802 (Qt API)
-        kind = event.type()
-        if kind in (QtCore.QEvent.Type.MouseButtonPress, QtCore.QEvent.Type.Wheel):
-            self._auto_fit = False
-        if kind == QtCore.QEvent.Type.Resize and self._auto_fit:
-            self._refit_requested.emit()  # after the widget has resized its render window
-        if kind == QtCore.QEvent.Type.MouseButtonPress and event.button() == QtCore.Qt.MouseButton.LeftButton:
-            self._press = event.position().toPoint()
-        elif kind == QtCore.QEvent.Type.MouseButtonRelease and event.button() == QtCore.Qt.MouseButton.LeftButton:
-            pos = event.position().toPoint()
-            if self._press is not None and (pos - self._press).manhattanLength() <= CLICK_SLOP:
-                self.click(pos.x(), pos.y())
-            self._press = None
-        elif kind == QtCore.QEvent.Type.MouseMove:
-            point = self.ground_point(event.position().x(), event.position().y())
-            if point is not None:
-                self.cursor_moved.emit(point[0], point[1])
-        elif kind == QtCore.QEvent.Type.Leave:
-            self.cursor_left.emit()
-        return False
-
     def ground_point(self, x: float, y: float) -> tuple[float, float] | None:
         """Where the view ray through widget pixel (x, y) meets the ground, in the project CRS."""
-        if self.origin is None:
-            return None
-        ren = self.plotter.renderer
-        ratio = self.plotter.interactor.devicePixelRatioF()
-        height = self.plotter.render_window.GetSize()[1]
-        dx, dy = x * ratio, height - 1 - y * ratio
-        ends = []
-        for depth in (0.0, 1.0):
-            ren.SetDisplayPoint(dx, dy, depth)
-            ren.DisplayToWorld()
-            wx, wy, wz, w = ren.GetWorldPoint()
-            if w == 0:
-                return None
-            ends.append(np.array([wx, wy, wz]) / w)
-        near, far = ends
-        dz = far[2] - near[2]
-        if abs(dz) < 1e-12:
-            return None
-        t = -near[2] / dz
-        if not 0.0 <= t <= 1.0:
-            return None
-        hit = near + t * (far - near)
-        return float(hit[0] + self.origin.x), float(hit[1] + self.origin.y)
+        return ground_point(self, x, y)
 
     def sizeHint(self) -> QtCore.QSize:  # noqa: N802
         return QtCore.QSize(900, 650)

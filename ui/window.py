@@ -19,6 +19,7 @@ from twin_ui.settings import AppSettings
 from twin_ui.sql_console import QtSqlConsole
 from twin_ui.stage_filter import QtStageFilter
 from twin_ui.status import QtCoordinateStatus
+from twin_ui.timeline_dock import QtTimeline, timeline_for
 from twin_ui.viewer import QtViewer
 
 
@@ -42,7 +43,12 @@ class QtMainWindow(QtWidgets.QMainWindow):
         self.setCentralWidget(self.viewer)
         self.layers_dock = self._dock("Layers", "layers", QtCore.Qt.DockWidgetArea.LeftDockWidgetArea)
         self.inspector_dock = self._dock("Attributes", "inspector", QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
+        self.timeline_dock = self._dock("Timeline", "timeline", QtCore.Qt.DockWidgetArea.BottomDockWidgetArea)
         self.sql_dock = self._dock("SQL Console", "sql", QtCore.Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.splitDockWidget(self.timeline_dock, self.sql_dock, QtCore.Qt.Orientation.Vertical)
+        self.timeline = QtTimeline(None, parent=self.timeline_dock)
+        self.timeline_dock.setWidget(self.timeline)
+        self.timeline.range_changed.connect(lambda value: self.viewer.set_time_range(value))
         self.coordinates = QtCoordinateStatus(None, self)
         self.statusBar().addPermanentWidget(self.coordinates)
         self.statusBar().setSizeGripEnabled(True)
@@ -60,7 +66,7 @@ class QtMainWindow(QtWidgets.QMainWindow):
 
         self.commands = install_actions(self)
         self.resizeDocks([self.layers_dock, self.inspector_dock], [300, 320], QtCore.Qt.Orientation.Horizontal)
-        self.resizeDocks([self.sql_dock], [230], QtCore.Qt.Orientation.Vertical)
+        self.resizeDocks([self.timeline_dock, self.sql_dock], [70, 220], QtCore.Qt.Orientation.Vertical)
         self.restore_window_state()
 
     # ----- docks ---------------------------------------------------------------------------
@@ -104,12 +110,15 @@ class QtMainWindow(QtWidgets.QMainWindow):
         self.sql_console.selection_changed.connect(self._on_result_selection)
         self.coordinates.set_crs(project.crs)
         self.viewer.set_project(project, visible=self.layer_model.effective_visible)
+        self.viewer.set_time_range(None)
+        self.timeline.set_timeline(timeline_for(project.layers()), timezone=project.timezone)
         if project.path is not None:
             self.settings.add_recent_project(project.path)
         self._update_title()
         self.project_changed.emit(project)
 
     def _release(self, project: Project) -> None:
+        self.timeline.pause()
         for runner in (self.sql_console.runner,):
             runner.cancel()
             runner.wait()
@@ -127,9 +136,18 @@ class QtMainWindow(QtWidgets.QMainWindow):
     def _on_layer_added(self, name: str) -> None:
         self.coordinates.set_crs(self.project.crs)
         self.viewer.add_layer(name, visible=self.layer_model.effective_visible(name))
+        self._update_timeline()
+
+    def _update_timeline(self) -> None:
+        """Cover the time spans of the layers now in the project (a new timeline when there was none)."""
+        current = self.timeline.timeline
+        timeline = timeline_for(self.project.layers(), previous=current)
+        if timeline is not current:
+            self.timeline.set_timeline(timeline, timezone=self.project.timezone)
 
     def _on_layer_removed(self, name: str) -> None:
         self.viewer.remove_layer(name)
+        self._update_timeline()
         if self.inspector.record is not None and self.inspector.record.layer.name == name:
             self.inspector.clear()
 
