@@ -15,6 +15,7 @@ time span, events are all drawn, readings show their latest values.
 
 from __future__ import annotations
 
+import abc
 import datetime as dt
 import math
 from typing import Any
@@ -78,7 +79,7 @@ def _window(start: dt.datetime | None, end: dt.datetime | None) -> TimeRange | N
     return TimeRange(start or end, end or start)
 
 
-class _TimedVisual(Visual):
+class _TimedVisual(Visual, abc.ABC):
     """Shared plumbing: actors by key, visibility, removal, and the current window."""
 
     def __init__(self, project, layer, origin, *, style=None) -> None:
@@ -146,11 +147,13 @@ class _TimedVisual(Visual):
         o = self.origin
         return (x0 - o.x, x1 - o.x, y0 - o.y, y1 - o.y, 0.0, zmax)
 
+    @abc.abstractmethod
     def _create(self, plotter) -> None:
-        raise NotImplementedError
+        """Add this visual's actors to ``plotter``."""
 
+    @abc.abstractmethod
     def _update(self) -> bool:
-        raise NotImplementedError
+        """Bring the actors to the current time range; True when something changed."""
 
 
 def _placeholder() -> pv.PolyData:

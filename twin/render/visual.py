@@ -9,6 +9,7 @@ subclass only writes :meth:`MeshVisual.build`. See docs/scene.md for writing one
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 import datetime as dt
 from typing import Any
@@ -117,7 +118,7 @@ class Visual:
         return None
 
 
-class MeshVisual(Visual):
+class MeshVisual(Visual, abc.ABC):
     """A visual made of merged meshes (:class:`Part`) with a ``fid`` cell array on each."""
 
     def __init__(self, project: Project, layer: LayerInfo, origin: LocalOrigin, *, style: Style | None = None) -> None:
@@ -130,9 +131,9 @@ class MeshVisual(Visual):
         self._highlight_actor = None
 
     # ----- to override -------------------------------------------------------------------------
+    @abc.abstractmethod
     def build(self) -> dict[str, Part]:
         """The meshes of the layer for the current style (local coordinates)."""
-        raise NotImplementedError
 
     def geometry_key(self, style: Style) -> tuple:
         """The style fields that change the meshes (others only recolour)."""
