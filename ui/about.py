@@ -58,7 +58,8 @@ def _spatial_version() -> str:
                 "SELECT extension_version FROM duckdb_extensions() WHERE extension_name = 'spatial'").fetchone()
         finally:
             con.close()
-        return row[0] if row and row[0] else _dist_version("duckdb-extension-spatial")
+        build = row[0] if row and row[0] else "?"
+        return f"{_dist_version('duckdb-extension-spatial')} (build {build})"
     except Exception as exc:  # noqa: BLE001 - the About box must open even with a broken extension
         return f"unavailable ({exc})"
 
@@ -103,6 +104,8 @@ class QtAboutDialog(QtWidgets.QDialog):
         table.verticalHeader().hide()
         table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         table.setAlternatingRowColors(True)
+        table.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
+        table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.NoSelection)
         for row, (name, version) in enumerate(self.rows):
             table.setItem(row, 0, QtWidgets.QTableWidgetItem(name))
             table.setItem(row, 1, QtWidgets.QTableWidgetItem(version))

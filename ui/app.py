@@ -22,8 +22,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="open, wait for the first complete render, save a grab of the window and exit")
     p.add_argument("--size", default="1440x900", metavar="WxH", help="window size for --screenshot (default 1440x900)")
     p.add_argument("--stage", type=int, choices=(1, 2, 3, 4), help="start with the stage filter at this stage")
+    p.add_argument("--camera", metavar="VIEW", help="start with this view: iso, top, north, ... or a layer name")
     p.add_argument("--select", nargs=2, metavar=("LAYER", "FID"), help="pick this feature after opening")
     p.add_argument("--query", metavar="SQL", help="run this query in the SQL console after opening")
+    p.add_argument("--time", metavar="ISO", help="move the timeline to this time (ISO 8601; naive = project zone)")
+    p.add_argument("--window", choices=("point", "interval", "cumulative", "trail"),
+                   help="timeline window mode (with --time)")
     p.add_argument("--dialog", metavar="WHAT",
                    help="with --screenshot, grab a dialog instead: about, style:LAYER or import:FILE")
     return p
@@ -95,6 +99,25 @@ def _build_demo_with_splash(app) -> "Project":  # noqa: F821
         splash.close()
 
 
+def seek_time(window, text: str, *, mode: str | None = None) -> bool:
+    """Move the window's timeline to ``text`` (ISO 8601, naive times in the project's zone)."""
+    from twin.time.range import parse_instant
+
+    timeline = window.timeline.timeline
+    if timeline is None:
+        print("twin-app: --time: the project has no time-based layer", file=sys.stderr)
+        return False
+    if mode:
+        dock = window.timeline
+        dock.window_mode.setCurrentIndex(dock.window_mode.findData(mode))
+    try:
+        timeline.seek(parse_instant(text, tz=window.project.timezone))
+    except ValueError as exc:
+        print(f"twin-app: --time {text!r}: {exc}", file=sys.stderr)
+        return False
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the app; returns the process exit code."""
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
@@ -139,8 +162,12 @@ def main(argv: list[str] | None = None) -> int:
         from twin_ui.screenshot import take_screenshot
 
         return take_screenshot(window, pathlib.Path(args.screenshot), select=args.select, query=args.query,
-                               dialog=args.dialog)
+                               dialog=args.dialog, time=args.time, mode=args.window, camera=args.camera)
     window.viewer.wait_until_ready(timeout=60.0)
+    if args.camera:
+        window.viewer.look(args.camera)
+    if args.time:
+        seek_time(window, args.time, mode=args.window)
     if args.select:
         window.viewer.select_feature(args.select[0], int(args.select[1]))
     if args.query:

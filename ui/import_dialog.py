@@ -9,6 +9,7 @@ import pathlib
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from twin import stages
 from twin.errors import ImportCancelled, TwinError
 from twin.io.options import ImportOptions
 from twin.store.project import Project
@@ -16,7 +17,6 @@ from twin_ui import icons
 from twin_ui.import_jobs import ReadResult, WriteResult, default_layer_name, read_job, write_job
 from twin_ui.workers import LatestRunner
 
-SERVICES = ("infrastructure", "traffic", "mobility", "safety", "environment", "energy", "water", "administration")
 ENCODINGS = ("", "utf-8", "utf-8-sig", "cp949", "euc-kr", "latin-1")
 DETECTED_LABELS = {
     "format": "Format", "importer": "Importer", "kind": "Layer kind", "crs": "CRS", "encoding": "Encoding",
@@ -44,7 +44,7 @@ class QtImportDialog(QtWidgets.QDialog):
         self.read_result: ReadResult | None = None
         self.write_result: WriteResult | None = None
         self.setWindowTitle(f"Import {self.path.name}")
-        self.setMinimumWidth(620)
+        self.setMinimumWidth(900)
         self.reader = LatestRunner(self)
         self.reader.finished.connect(self._on_read)
         self.reader.failed.connect(self._on_read_failed)
@@ -69,8 +69,16 @@ class QtImportDialog(QtWidgets.QDialog):
         top.addWidget(head, 1)
 
         self.detected_box = QtWidgets.QGroupBox("Detected", self)
-        self.detected_form = QtWidgets.QFormLayout(self.detected_box)
-        self.detected_form.setLabelAlignment(QtCore.Qt.AlignmentFlag.AlignRight)
+        self.detected_view = QtWidgets.QTreeWidget(self.detected_box)
+        self.detected_view.setColumnCount(2)
+        self.detected_view.setHeaderHidden(True)
+        self.detected_view.setRootIsDecorated(False)
+        self.detected_view.setAlternatingRowColors(True)
+        self.detected_view.setWordWrap(True)
+        self.detected_view.setUniformRowHeights(False)
+        box = QtWidgets.QVBoxLayout(self.detected_box)
+        box.setContentsMargins(4, 4, 4, 4)
+        box.addWidget(self.detected_view)
 
         options = QtWidgets.QGroupBox("Layer", self)
         form = QtWidgets.QFormLayout(options)
@@ -82,11 +90,20 @@ class QtImportDialog(QtWidgets.QDialog):
             self.stage_combo.addItem(f"Stage {stage}", stage)
         self.service_combo = QtWidgets.QComboBox(options)
         self.service_combo.setEditable(True)
-        self.service_combo.addItems(["", *SERVICES])
+        self.service_combo.addItem("", "")
+        for service in stages.services():
+            self.service_combo.addItem(icons.group_icon("service", service.color), service.id, service.id)
+            self.service_combo.setItemData(self.service_combo.count() - 1,
+                                           f"{service.title} ({service.title_ko}): {service.description}",
+                                           QtCore.Qt.ItemDataRole.ToolTipRole)
+        self.suggestion = QtWidgets.QLabel(options)
+        self.suggestion.setWordWrap(True)
+        self.suggestion.setStyleSheet("color: #666")
         self.service_combo.lineEdit().setPlaceholderText("free text, e.g. safety")
         form.addRow("Layer name:", self.name_edit)
         form.addRow("Stage:", self.stage_combo)
         form.addRow("Service:", self.service_combo)
+        form.addRow("", self.suggestion)
 
         source = QtWidgets.QGroupBox("Source (changing these reads the file again)", self)
         sform = QtWidgets.QFormLayout(source)
@@ -100,13 +117,9 @@ class QtImportDialog(QtWidgets.QDialog):
             self.encoding_combo.addItem(enc or "detect", enc or None)
         self.reread_button = QtWidgets.QPushButton(icons.standard("SP_BrowserReload"), "Read Again", source)
         self.reread_button.clicked.connect(self.start_read)
-        xy = QtWidgets.QHBoxLayout()
-        xy.addWidget(QtWidgets.QLabel("X / lon:"))
-        xy.addWidget(self.x_combo, 1)
-        xy.addWidget(QtWidgets.QLabel("Y / lat:"))
-        xy.addWidget(self.y_combo, 1)
         sform.addRow("Source CRS:", self.crs_edit)
-        sform.addRow("Coordinates:", xy)
+        sform.addRow("X / longitude column:", self.x_combo)
+        sform.addRow("Y / latitude column:", self.y_combo)
         enc_row = QtWidgets.QHBoxLayout()
         enc_row.addWidget(self.encoding_combo)
         enc_row.addStretch(1)
@@ -136,11 +149,11 @@ class QtImportDialog(QtWidgets.QDialog):
         layout = QtWidgets.QVBoxLayout(self)
         layout.addLayout(top)
         columns = QtWidgets.QHBoxLayout()
-        columns.addWidget(self.detected_box, 1)
+        columns.addWidget(self.detected_box, 5)
         right = QtWidgets.QVBoxLayout()
         right.addWidget(options)
         right.addWidget(source)
-        columns.addLayout(right, 1)
+        columns.addLayout(right, 6)
         layout.addLayout(columns)
         layout.addWidget(self.message)
         layout.addWidget(self.progress)
@@ -179,6 +192,7 @@ class QtImportDialog(QtWidgets.QDialog):
         self._set_busy(False)
         self._show_detected(result.detected())
         self._fill_columns(result)
+        self._suggest(result)
         n, skipped = result.feature_count, result.skipped_count
         note = f", <b>{skipped}</b> row(s) will be skipped (see below)" if skipped else ""
         self._say(f"Ready to import <b>{n:,}</b> feature(s){note}.", ok=True)
@@ -201,8 +215,7 @@ class QtImportDialog(QtWidgets.QDialog):
         self.import_button.setEnabled(False)
 
     def _show_detected(self, detected: dict) -> None:
-        while self.detected_form.rowCount():
-            self.detected_form.removeRow(0)
+        self.detected_view.clear()
         for key, value in detected.items():
             if key == "importer" or value is None or value == "":
                 continue
@@ -210,16 +223,29 @@ class QtImportDialog(QtWidgets.QDialog):
                 value = ", ".join(str(v) for v in value)
             elif isinstance(value, int):
                 value = f"{value:,}"
-            label = QtWidgets.QLabel(str(value))
-            label.setWordWrap(True)
-            label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
-            label.setObjectName(f"detected_{key}")
-            self.detected_form.addRow(DETECTED_LABELS.get(key, key.replace("_", " ").capitalize()) + ":", label)
+            item = QtWidgets.QTreeWidgetItem(self.detected_view,
+                                             [DETECTED_LABELS.get(key, key.replace("_", " ").capitalize()), str(value)])
+            item.setData(0, QtCore.Qt.ItemDataRole.UserRole, key)
+            item.setToolTip(1, str(value))
+            item.setForeground(0, QtGui.QBrush(QtGui.QColor("#555555")))
+        self.detected_view.resizeColumnToContents(0)
 
     def detected_text(self, key: str) -> str | None:
         """The text shown for one detected item (for tests and accessibility)."""
-        label = self.detected_box.findChild(QtWidgets.QLabel, f"detected_{key}")
-        return label.text() if label is not None else None
+        for i in range(self.detected_view.topLevelItemCount()):
+            item = self.detected_view.topLevelItem(i)
+            if item.data(0, QtCore.Qt.ItemDataRole.UserRole) == key:
+                return item.text(1)
+        return None
+
+    def _suggest(self, result: ReadResult) -> None:
+        """Pre-select the stage and service the twin-stages rules suggest (unless the user chose)."""
+        hint = stages.suggest_for_data(self.path, result.datas)
+        if hint.stage is not None and self.stage_combo.currentData() is None:
+            self.stage_combo.setCurrentIndex(self.stage_combo.findData(hint.stage))
+        if hint.service is not None and not self.service_combo.currentText():
+            self.service_combo.setCurrentText(hint.service)
+        self.suggestion.setText(f"Suggested: {hint.describe()}" if hint else "")
 
     def _fill_columns(self, result: ReadResult) -> None:
         columns = result.columns()

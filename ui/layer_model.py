@@ -29,11 +29,19 @@ def stage_label(stage: int | None, *, long: bool = False) -> str:
     return f"Stage {stage}"
 
 
+_STAGES: dict[int, object] | None = None
+
+
+def reload_stages() -> None:
+    """Read the stages the plugins declare again (the tree does it on every rebuild)."""
+    global _STAGES
+    _STAGES = {item.number: item for item in stages.stages()}
+
+
 def _stage_info(stage: int):
-    try:
-        return stages.stage(stage)
-    except KeyError:
-        return None
+    if _STAGES is None:
+        reload_stages()
+    return _STAGES.get(stage)
 
 
 def stage_colour(stage: int | None) -> str:
@@ -109,6 +117,7 @@ class LayerTreeModel(QtGui.QStandardItemModel):
     def refresh(self, *_signal_args: object) -> None:
         """Rebuild the tree from the project's catalogue."""
         before = {name: self.effective_visible(name) for name in self._layers}
+        reload_stages()
         self._layers = {layer.name: layer for layer in self.project.layers()}
         self._updating = True
         try:

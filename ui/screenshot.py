@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pathlib
 import sys
-import time
+import time as clock
 
 from PySide6 import QtCore, QtWidgets
 
@@ -13,17 +13,25 @@ from PySide6 import QtCore, QtWidgets
 def settle(seconds: float = 0.3) -> None:
     """Let pending events (layouts, repaints, queued signals) run for a moment."""
     app = QtWidgets.QApplication.instance()
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+    deadline = clock.monotonic() + seconds
+    while clock.monotonic() < deadline:
         app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 20)
 
 
 def take_screenshot(window, path: pathlib.Path, *, select=None, query: str | None = None,
-                    dialog: str | None = None, timeout: float = 60.0) -> int:
+                    dialog: str | None = None, time: str | None = None, mode: str | None = None,
+                    camera: str | None = None, timeout: float = 60.0) -> int:
     """Grab ``window`` once its 3D view has rendered the project; returns the process exit code."""
     if not window.viewer.wait_until_ready(timeout=timeout):
         print(f"twin-app: error: the 3D view did not render within {timeout:.0f} s", file=sys.stderr)
         return 1
+    if camera:
+        window.viewer.look(camera)
+    if time:
+        from twin_ui.app import seek_time
+
+        if not seek_time(window, time, mode=mode):
+            return 2
     if select:
         window.viewer.select_feature(select[0], int(select[1]))
     if query:

@@ -95,6 +95,8 @@ class QtStyleDialog(QtWidgets.QDialog):
         self.extrude = _spin(self, minimum=0.0, suffix=" m", special="flat")
         if self.layer.kind == "polygons":
             form.addRow("Extrude by:", self.extrude)
+        else:
+            self.extrude.hide()
         self.lod = QtWidgets.QComboBox(self)
         lods = self._lods()
         if lods:
@@ -102,6 +104,8 @@ class QtStyleDialog(QtWidgets.QDialog):
             for lod in lods:
                 self.lod.addItem(f"LoD {lod}", lod)
             form.addRow("Level of detail:", self.lod)
+        else:
+            self.lod.hide()
         self.visible = QtWidgets.QCheckBox("Visible", self)
         form.addRow("", self.visible)
 

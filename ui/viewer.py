@@ -87,6 +87,10 @@ class QtViewer(QtWidgets.QWidget):
         self.project = project
         if visible is not None:
             self._visible_of = visible
+        window = self.plotter.render_window
+        if min(window.GetSize()) < 2:  # not shown yet: fit the first view to the size the widget will have
+            hint = self.size() if min(self.width(), self.height()) > 100 else self.sizeHint()
+            window.SetSize(hint.width(), hint.height())
         self.scene = SceneView(project, self.plotter).load(camera="iso")
         self._auto_fit = True
         for name in list(self.scene.visuals):
@@ -228,6 +232,16 @@ class QtViewer(QtWidgets.QWidget):
             self.scene.view(name)
             if render:
                 self.request_render()
+
+    def look(self, target: str) -> None:
+        """A camera preset (``iso``, ``top``, ``north``...) over everything, or iso over a layer by name."""
+        from twin.scene.camera import PRESETS
+
+        self._auto_fit = False
+        if target in PRESETS:
+            self.view_preset(target)
+        else:
+            self._look_at(target)
 
     def reset_camera(self) -> None:
         """Zoom to everything (isometric)."""

@@ -112,6 +112,7 @@ class QtMainWindow(QtWidgets.QMainWindow):
         self.viewer.set_project(project, visible=self.layer_model.effective_visible)
         self.viewer.set_time_range(None)
         self.timeline.set_timeline(timeline_for(project.layers()), timezone=project.timezone)
+        self._show_timeline_dock()
         if project.path is not None:
             self.settings.add_recent_project(project.path)
         self._update_title()
@@ -144,6 +145,11 @@ class QtMainWindow(QtWidgets.QMainWindow):
         timeline = timeline_for(self.project.layers(), previous=current)
         if timeline is not current:
             self.timeline.set_timeline(timeline, timezone=self.project.timezone)
+            self._show_timeline_dock()
+
+    def _show_timeline_dock(self) -> None:
+        """The timeline dock is shown when the project has time-based layers, hidden otherwise."""
+        self.timeline_dock.setVisible(self.timeline.timeline is not None)
 
     def _on_layer_removed(self, name: str) -> None:
         self.viewer.remove_layer(name)
@@ -222,6 +228,7 @@ class QtMainWindow(QtWidgets.QMainWindow):
             self.resize(1440, 900)
         if state is not None:
             self.restoreState(state)
+        self._show_timeline_dock()
         if self.stage_filter is not None:
             self.stage_filter.set_stage(self.settings.preference("stage_filter", 0) or None)
 
