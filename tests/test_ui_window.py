@@ -28,13 +28,26 @@ def settings(tmp_path):
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, settings):
+def plugins():
+    """The installed plugins plus two test panels (one that works, one that fails to build)."""
+    import ui_panel
+
+    from twin.plugins.manifest import Manifest
+    from twin.plugins.registry import PluginRegistry
+
+    registry = PluginRegistry()
+    registry.register_manifest(Manifest.from_toml(ui_panel.MANIFEST, source="tests"))
+    return registry
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, settings, plugins):
     from twin_ui.fonts import install_fonts
     from twin_ui.window import QtMainWindow
 
     install_fonts(QtWidgets.QApplication.instance())
     project = Project.open(ui_projects.build(tmp_path / "city.twin.duckdb"))
-    win = QtMainWindow(project, settings=settings)
+    win = QtMainWindow(project, settings=settings, plugins=plugins)
     win.resize(1280, 860)
     win.show()
     assert win.viewer.wait_until_ready(30), "the 3D view never rendered"
@@ -298,3 +311,23 @@ def test_timeline_replays_imported_events(qtbot, window, shared_data):
     timeline.window_mode.setCurrentIndex(timeline.window_mode.findData("cumulative"))
     qtbot.waitUntil(lambda: window.viewer.time_range is not None and window.viewer.time_range.start == model.extent.start)
     assert "showing 2007-01-14" in timeline.range_label.text()
+
+
+def test_plugin_panels_are_built_when_shown_and_follow_the_selection(qtbot, window):
+    panels = window.plugin_panels
+    dock = panels.docks["ui-test-panels/selection"]
+    assert not dock.isVisible() and not dock.property("built")  # built only when first shown
+    titles = [a.text() for a in window.commands.panels_menu.actions()]
+    assert "Selection (test panel)" in titles
+    dock.toggleViewAction().trigger()
+    qtbot.waitUntil(lambda: dock.property("built"))
+    panel = dock.widget()
+    assert panel.text() == "nothing selected"
+    click(qtbot, window, screen_point(window, 200_000.0, 550_000.0, 40.0))
+    assert panel.text() == "Buildings:[4]"
+    assert window.panel_context.project is window.project
+    broken = panels.docks["ui-test-panels/broken"]
+    broken.show()
+    qtbot.waitUntil(lambda: broken.property("built"))
+    assert "broken on purpose" in broken.widget().text()
+    assert not window.panel_context.registry.plugins["ui-test-panels"].enabled  # the registry disabled it

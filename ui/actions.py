@@ -188,6 +188,11 @@ def install_actions(window: "QtMainWindow") -> WindowActions:
         toggle = dock.toggleViewAction()
         toggle.setShortcut(QtGui.QKeySequence(key))
         panels.addAction(toggle)
+    plugin_toggles = window.plugin_panels.toggle_actions()
+    if plugin_toggles:
+        panels.addSection("Plugin panels")
+        for toggle in plugin_toggles:
+            panels.addAction(toggle)
     a.panels_menu = panels
 
     layer_menu = bar.addMenu("&Layer")

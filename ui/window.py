@@ -8,11 +8,14 @@ import pathlib
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from twin.errors import TwinError
+from twin.plugins.context import PanelContext
+from twin.plugins.registry import PluginRegistry
 from twin.store.project import Project
 from twin_ui import icons
 from twin_ui.inspector import QtAttributeInspector
 from twin_ui.layer_model import LayerTreeModel
 from twin_ui.layer_tree import QtLayerTree
+from twin_ui.plugin_panels import QtPluginPanels
 from twin_ui.project_events import QtProjectEvents
 from twin_ui.result_selection import ResultSelection
 from twin_ui.settings import AppSettings
@@ -29,9 +32,10 @@ class QtMainWindow(QtWidgets.QMainWindow):
     project_changed = QtCore.Signal(object)
 
     def __init__(self, project: Project, *, settings: AppSettings | None = None,
-                 parent: QtWidgets.QWidget | None = None) -> None:
+                 plugins: PluginRegistry | None = None, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.settings = settings or AppSettings()
+        self.panel_context = PanelContext(None, registry=plugins)
         self.project: Project | None = None
         self.events: QtProjectEvents | None = None
         self.layer_model: LayerTreeModel | None = None
@@ -48,7 +52,7 @@ class QtMainWindow(QtWidgets.QMainWindow):
         self.splitDockWidget(self.timeline_dock, self.sql_dock, QtCore.Qt.Orientation.Vertical)
         self.timeline = QtTimeline(None, parent=self.timeline_dock)
         self.timeline_dock.setWidget(self.timeline)
-        self.timeline.range_changed.connect(lambda value: self.viewer.set_time_range(value))
+        self.timeline.range_changed.connect(self._on_time_range)
         self.coordinates = QtCoordinateStatus(None, self)
         self.statusBar().addPermanentWidget(self.coordinates)
         self.statusBar().setSizeGripEnabled(True)
@@ -61,6 +65,7 @@ class QtMainWindow(QtWidgets.QMainWindow):
         self.viewer.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.viewer.legend_changed.connect(lambda name, block: self.layer_model.set_legend(name, block))
         self.set_project(project)
+        self.plugin_panels = QtPluginPanels(self.panel_context, self)
 
         from twin_ui.actions import install_actions  # the menus and toolbars need the project's layer model
 
@@ -113,6 +118,7 @@ class QtMainWindow(QtWidgets.QMainWindow):
         self.viewer.set_time_range(None)
         self.timeline.set_timeline(timeline_for(project.layers()), timezone=project.timezone)
         self._show_timeline_dock()
+        self.panel_context.set_project(project)
         if project.path is not None:
             self.settings.add_recent_project(project.path)
         self._update_title()
@@ -166,18 +172,28 @@ class QtMainWindow(QtWidgets.QMainWindow):
         self.inspector_dock.raise_()
         self.layer_tree.select_layer(layer)
         self.statusBar().showMessage(f"{layer}: feature {fid}", 5000)
+        self.panel_context.set_selection(layer, [fid])
 
     def _on_picked_nothing(self) -> None:
         self.inspector.clear()
+        self.panel_context.set_selection(None)
+
+    def _on_time_range(self, value) -> None:
+        self.viewer.set_time_range(value)
+        self.panel_context.set_time(value.end if value is not None else None)
 
     def _on_result_selection(self, selection: ResultSelection) -> None:
         self.viewer.highlight_selection(selection)
+        if selection.features:
+            layer, fids = next(iter(selection.features.items()))
+            self.panel_context.set_selection(layer, list(fids))
         if not selection.empty:
             self.statusBar().showMessage(f"Highlighted {selection.describe()}", 5000)
 
     def clear_selection(self) -> None:
         self.viewer.clear_highlight()
         self.inspector.clear()
+        self.panel_context.set_selection(None)
 
     # ----- styles ----------------------------------------------------------------------------
     def edit_style(self, name: str) -> None:
