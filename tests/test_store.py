@@ -12,6 +12,7 @@ import shapely
 from twin.errors import InputError, ProjectError
 from twin.io.layerdata import ImportReport, LayerData, MeshData
 from twin.store.project import Project
+from twin.store import schema
 from twin.store.writer import write_layer, write_layers
 
 
@@ -87,7 +88,7 @@ def test_mesh_table_round_trip(project):
     assert layer.zrange == (0.0, 10.0)
     assert sorted(project.layer_tables(layer)) == ["lyr_1", "lyr_1_mesh"]
     project.remove_layer("b")
-    assert project.query("SELECT count(*) AS n FROM duckdb_tables()").to_pydict()["n"] == [3]  # meta, layers, imports
+    assert project.query("SELECT count(*) AS n FROM duckdb_tables()").to_pydict()["n"] == [5]  # meta, layers, imports, bookmarks, tours
 
 
 def test_remove_and_rename(project):
@@ -106,7 +107,7 @@ def test_reopen_keeps_everything_and_schema_version(tmp_path):
         write_layer(p, points_layer([127.0], [37.5]), name="a")
         p.set_style("a", {"color": "#ff0000"})
     with Project.open(path) as p:
-        assert p.meta("schema_version") == "1"
+        assert p.meta("schema_version") == str(schema.SCHEMA_VERSION)
         assert p.layer("a").style == {"color": "#ff0000"}
         report = json.loads(p.query("SELECT report FROM imports").to_pydict()["report"][0])
         assert report["imported"] == 1

@@ -1,4 +1,4 @@
-"""``twin render PROJECT --out PNG [--size WxH] [--camera iso|top|LAYER [--fid N]] [--time ISO]``: a picture.
+"""``twin render PROJECT --out PNG [--size WxH] [--camera iso|top|LAYER [--fid N] | --bookmark NAME] [--time ISO]``.
 
 Renders without any X server (VTK's EGL window; Mesa's llvmpipe when there is no GPU), with the
 legend and a scale hint. ``--time`` without an offset is read in the project's time zone.
@@ -29,6 +29,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--time", help="the instant to show (ISO 8601; without an offset, in the project's time zone)")
     p.add_argument("--layer", action="append", dest="layers", metavar="NAME",
                    help="draw only this layer (repeat for several; default all)")
+    p.add_argument("--bookmark", help="the view of a bookmark (camera, layers, time, caption; see twin bookmark)")
     return p
 
 
@@ -54,6 +55,16 @@ def parse_time(text: str, timezone: str) -> dt.datetime:
     return value
 
 
+def check_view(project, camera: str, fid: int | None, layers: list[str] | None) -> None:
+    """One-line errors for ``--camera``/``--fid``/``--layer`` naming what the project holds."""
+    if camera not in PRESETS:
+        project.layer(camera)  # one-line error naming the known layers
+    elif fid is not None:
+        raise ProjectError("--fid frames a feature of a layer: give the layer with --camera LAYER")
+    for name in layers or []:
+        project.layer(name)
+
+
 def run(args: argparse.Namespace) -> int:
     from twin.store.project import Project
 
@@ -62,16 +73,18 @@ def run(args: argparse.Namespace) -> int:
         raise ProjectError(f"--out {args.out}: the picture is written as PNG; give a file ending in .png")
     with Project.open(args.project, read_only=True) as project:
         when = parse_time(args.time, project.timezone) if args.time else None
-        if args.camera not in PRESETS:
-            project.layer(args.camera)  # one-line error naming the known layers
-        elif args.fid is not None:
-            raise ProjectError("--fid frames a feature of a layer: give the layer with --camera LAYER")
-        for name in args.layers or []:
-            project.layer(name)
-        from twin.render.offscreen import render_project
+        check_view(project, args.camera, args.fid, args.layers)
+        if args.bookmark:
+            if args.camera != "iso" or args.fid is not None:
+                raise ProjectError("--bookmark brings its own camera: leave out --camera and --fid")
+            from twin.present.export import bookmark_picture
 
-        result = render_project(project, args.out, size=size, camera=args.camera, fid=args.fid, time=when,
-                                layers=args.layers)
+            result = bookmark_picture(project, args.out, args.bookmark, size=size, time=when, layers=args.layers)
+        else:
+            from twin.render.offscreen import render_project
+
+            result = render_project(project, args.out, size=size, camera=args.camera, fid=args.fid, time=when,
+                                    layers=args.layers)
     for name, reason in result.problems.items():
         print(f"twin render: warning: layer {name!r} not drawn: {reason}", file=sys.stderr)
     print(f"wrote {result.path} ({size[0]}x{size[1]}, {len(result.layers)} layer(s))", file=sys.stderr)

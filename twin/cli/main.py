@@ -18,6 +18,9 @@ COMMANDS = [
     "twin.cli.cmd_query",
     "twin.cli.cmd_export",
     "twin.cli.cmd_render",
+    "twin.cli.cmd_bookmark",
+    "twin.cli.cmd_tour",
+    "twin.cli.cmd_movie",
     "twin.cli.cmd_plugins",
 ]
 

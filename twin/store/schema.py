@@ -8,6 +8,9 @@ geometry columns). Catalogue tables:
 - ``layers``: one row per layer (name, kind, stage, service, provenance, counts, bbox, time span,
   style, the table that holds its features).
 - ``imports``: provenance of every import (file, hash, CRS, time, report), kept after layer removal.
+- ``bookmarks`` (version 2): saved views for presenters: camera in the project CRS, optional time,
+  visible layers, stage filter, caption (see :mod:`twin.present`).
+- ``tours`` (version 2): ordered stops over bookmarks with transition and hold times, as JSON text.
 
 Each layer's data lives in ``lyr_<id>`` (features: ``fid``, ``geom`` and attributes with their
 original names) and, for 3D objects, ``lyr_<id>_mesh`` (per-feature vertices and triangles).
@@ -17,7 +20,7 @@ from __future__ import annotations
 
 import duckdb
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 CREATE_V1 = [
     """CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
@@ -52,8 +55,35 @@ CREATE_V1 = [
     )""",
 ]
 
+#: version 2: the presenters' bookmarks and tours (twin.present)
+CREATE_V2 = [
+    """CREATE TABLE IF NOT EXISTS bookmarks (
+        name VARCHAR PRIMARY KEY,
+        position INTEGER NOT NULL DEFAULT 0,
+        camera_position DOUBLE[] NOT NULL,
+        focal_point DOUBLE[] NOT NULL,
+        view_up DOUBLE[] NOT NULL,
+        view_angle DOUBLE NOT NULL,
+        parallel_scale DOUBLE,
+        t TIMESTAMPTZ,
+        layers VARCHAR[],
+        stage INTEGER CHECK (stage BETWEEN 1 AND 4),
+        caption VARCHAR NOT NULL DEFAULT '',
+        created_at TIMESTAMPTZ NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS tours (
+        name VARCHAR PRIMARY KEY,
+        position INTEGER NOT NULL DEFAULT 0,
+        stops VARCHAR NOT NULL DEFAULT '[]',
+        description VARCHAR NOT NULL DEFAULT '',
+        created_at TIMESTAMPTZ NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL
+    )""",
+]
+
 # version -> statements that upgrade a project from that version to version + 1
-MIGRATIONS: dict[int, list[str]] = {}
+MIGRATIONS: dict[int, list[str]] = {1: CREATE_V2}
 
 
 def create(con: duckdb.DuckDBPyConnection) -> None:
@@ -67,14 +97,18 @@ def create(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def migrate(con: duckdb.DuckDBPyConnection, version: int) -> int:
-    """Upgrade a project from ``version`` to the current schema in one transaction; return the new version."""
+    """Upgrade a project from ``version`` to the current schema in one transaction; return the new version.
+
+    A project opened read-only is left as it is (its version is returned): readers of newer tables
+    must treat them as empty when absent (see :func:`has_table`).
+    """
     if version > SCHEMA_VERSION:
         from twin.errors import ProjectError
 
         raise ProjectError(
             f"project schema version {version} is newer than this app supports ({SCHEMA_VERSION}): update Smart City Twin"
         )
-    if version == SCHEMA_VERSION:
+    if version == SCHEMA_VERSION or is_read_only(con):
         return version
     con.execute("BEGIN")
     try:
@@ -87,3 +121,14 @@ def migrate(con: duckdb.DuckDBPyConnection, version: int) -> int:
         con.execute("ROLLBACK")
         raise
     return SCHEMA_VERSION
+
+
+def is_read_only(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when the connection's database was opened read-only."""
+    row = con.execute("SELECT readonly FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    return bool(row and row[0])
+
+
+def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """True when the project has a table called ``name`` (older projects opened read-only may lack newer ones)."""
+    return con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]).fetchone()[0] > 0

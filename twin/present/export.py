@@ -1,0 +1,134 @@
+"""Movies and pictures of a project, off-screen: a tour, a timeline replay, a bookmark as PNG.
+
+Each builds the project's :class:`~twin.render.view.SceneView` on an off-screen plotter (EGL, no X
+server: :mod:`twin.render.offscreen`), applies frames with :class:`ScenePresenter` and streams the
+pictures into :class:`MovieWriter`. ``progress(fraction, message)`` is called after each frame;
+``cancelled()`` returning True stops the export and removes the partial file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import pathlib
+import time
+from collections.abc import Callable, Iterable
+
+from twin.present.movie import DEFAULT_CRF, MovieCancelled, MovieWriter, check_movie_size
+from twin.present.scene import ScenePresenter, bookmark_frame
+from twin.present.store import PresentStore
+from twin.present.tours import Frame, TourPlayer, replay_frame_count, replay_frames
+from twin.time.timeline import WindowMode
+
+Progress = Callable[[float, str], None]
+
+
+@dataclasses.dataclass
+class MovieResult:
+    """What an export wrote."""
+
+    path: pathlib.Path
+    size: tuple[int, int]
+    fps: float
+    frames: int
+    seconds: float  # wall time of the export
+    problems: dict[str, str]
+
+    @property
+    def frames_per_second(self) -> float:
+        return self.frames / self.seconds if self.seconds > 0 else 0.0
+
+
+def _scene(project, size: tuple[int, int]):
+    from twin.render.offscreen import offscreen_plotter
+    from twin.render.view import SceneView
+
+    plotter = offscreen_plotter(size)
+    return SceneView(project, plotter).load(camera="iso")
+
+
+def render_frames(project, out: str | pathlib.Path, make_frames: Callable[[object], Iterable[Frame]], count: int, *,
+                  size: tuple[int, int] = (1280, 720), fps: float = 30.0, clock: bool = False, crf: int = DEFAULT_CRF,
+                  progress: Progress | None = None, cancelled: Callable[[], bool] | None = None) -> MovieResult:
+    """Render the frames ``make_frames(scene)`` yields into an MP4 at ``out`` (``count`` frames expected)."""
+    size = check_movie_size(size)
+    started = time.perf_counter()
+    scene = _scene(project, size)
+    try:
+        presenter = ScenePresenter(scene, timezone=project.timezone, clock=clock)
+        with MovieWriter(out, size, fps, crf=crf) as writer:
+            for frame in make_frames(scene):
+                presenter.apply(frame)
+                writer.write(scene.screenshot())
+                if progress is not None:
+                    progress(min(writer.frames / max(count, 1), 1.0), f"frame {writer.frames}/{count}")
+                if cancelled is not None and cancelled():
+                    raise MovieCancelled(f"{out}: movie export cancelled after {writer.frames} frame(s)")
+        frames = writer.frames
+        problems = dict(scene.problems)
+    finally:
+        scene.plotter.close()
+    return MovieResult(pathlib.Path(out), size, fps, frames, time.perf_counter() - started, problems)
+
+
+def tour_movie(project, out: str | pathlib.Path, tour: str, *, size: tuple[int, int] = (1280, 720),
+               fps: float = 30.0, trail: float = 0.0, clock: bool | None = None, crf: int = DEFAULT_CRF,
+               progress: Progress | None = None, cancelled: Callable[[], bool] | None = None) -> MovieResult:
+    """A movie of a stored tour: flights between its bookmarks, captions, the time of each stop.
+    ``clock`` (default: when any stop has a time) shows the time at the top left."""
+    store = PresentStore(project)
+    player = TourPlayer(store.tour(tour), {b.name: b for b in store.bookmarks()}, trail=trail)
+    if clock is None:
+        clock = any(leg.time_in is not None for leg in player.legs)
+    return render_frames(project, out, lambda scene: player.frames(fps), player.frame_count(fps), size=size, fps=fps,
+                         clock=clock, crf=crf, progress=progress, cancelled=cancelled)
+
+
+def replay_movie(project, out: str | pathlib.Path, *, start: dt.datetime, end: dt.datetime, speed: float,
+                 size: tuple[int, int] = (1280, 720), fps: float = 30.0, camera: str = "iso", bookmark: str | None = None,
+                 window: WindowMode | str = WindowMode.POINT, width: dt.timedelta = dt.timedelta(minutes=10),
+                 crf: int = DEFAULT_CRF, progress: Progress | None = None,
+                 cancelled: Callable[[], bool] | None = None) -> MovieResult:
+    """A timeline replay from ``start`` to ``end`` at ``speed`` (simulated seconds per second) with a fixed
+    camera: a preset or layer name (``camera``), or a bookmark's view and layers (``bookmark``); the clock shows."""
+    mark = PresentStore(project).bookmark(bookmark) if bookmark else None
+
+    def make(scene) -> Iterable[Frame]:
+        if mark is None:
+            scene.view(camera)
+            pose, layers, stage = None, None, None
+        else:
+            pose, layers, stage = mark.camera, mark.layers, mark.stage
+        return replay_frames(start, end, speed=speed, fps=fps, camera=pose, window=window, width=width,
+                             layers=layers, stage=stage)
+
+    count = replay_frame_count(start, end, speed=speed, fps=fps)
+    return render_frames(project, out, make, count, size=size, fps=fps, clock=True, crf=crf, progress=progress,
+                         cancelled=cancelled)
+
+
+def bookmark_picture(project, out: str | pathlib.Path, bookmark: str, *, size: tuple[int, int] = (1280, 800),
+                     time: dt.datetime | None = None, layers: list[str] | None = None, caption: bool = True):
+    """A PNG of a bookmark (its camera, layers, stage, time and caption); ``time``/``layers`` override the
+    bookmark's. Returns :class:`twin.render.offscreen.RenderResult`."""
+    from twin.render.offscreen import RenderResult, offscreen_plotter
+    from twin.render.view import SceneView
+    from twin.time.range import TimeRange
+
+    mark = PresentStore(project).bookmark(bookmark)
+    frame = bookmark_frame(mark, caption=caption)
+    if time is not None:
+        frame = dataclasses.replace(frame, time_range=TimeRange.instant(time))
+    if layers:
+        frame = dataclasses.replace(frame, layers=tuple(layers))
+    plotter = offscreen_plotter(size)
+    try:
+        scene = SceneView(project, plotter).load(camera="iso")
+        changed = ScenePresenter(scene, timezone=project.timezone).apply(frame)
+        path = pathlib.Path(out)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        scene.screenshot(str(path))
+        shown = [n for n, v in scene.visuals.items() if v.visible]
+        return RenderResult(path, tuple(size), shown, dict(scene.problems), changed)
+    finally:
+        plotter.close()
