@@ -2,7 +2,8 @@
 
 For each synthetic file (made by bench/gen_cityjson.py into bench/out/, reused when present):
 
-- ``json.load`` of the file (the naive baseline: parsing only), with and without the garbage collector;
+- ``json.load`` of the file (the naive baseline: parsing only; ``json.loads`` per line for
+  CityJSONSeq), with and without the garbage collector;
 - our import: ``twin.io.importing.import_file`` (parse, triangulate, footprints, write into a new
   project file), with its phases;
 - ``cjio FILE export obj`` (parse and triangulate, the peer tool) when cjio is installed
@@ -12,7 +13,7 @@ Each case runs in its own process; peak memory is the peak RSS above the process
 reading the file (its libraries already imported). Results are printed and saved to
 bench/out/cityjson_results.json.
 
-    .venv/bin/python bench/bench_cityjson_import.py                 # both files, with cjio
+    .venv/bin/python bench/bench_cityjson_import.py                 # all three files, with cjio
     .venv/bin/python bench/bench_cityjson_import.py --buildings 10000 --skip-cjio   # a quick look
 """
 
@@ -32,9 +33,11 @@ import time
 
 HERE = pathlib.Path(__file__).resolve().parent
 OUT = HERE / "out"
-#: variant -> (generator flags, CRS): mixed footprints with semantics in Dutch RD (reprojected to UTM),
-#: and the leaner boxes (the kind of file STACK.md measured) in the Korean CRS (the project keeps it)
-VARIANTS = {"mixed": ([], "EPSG:7415"), "boxes": (["--boxes"], "EPSG:5186")}
+#: variant -> (generator flags, CRS, suffix): mixed footprints with semantics in Dutch RD (reprojected to
+#: UTM), the leaner boxes (the kind of file STACK.md measured) in the Korean CRS (the project keeps it),
+#: and the mixed city as CityJSONSeq (one feature per line, its own vertices)
+VARIANTS = {"mixed": ([], "EPSG:7415", ".city.json"), "boxes": (["--boxes"], "EPSG:5186", ".city.json"),
+            "seq": ([], "EPSG:7415", ".city.jsonl")}
 
 
 def _rss() -> int:
@@ -54,9 +57,13 @@ def child(mode: str, path: pathlib.Path) -> dict:
         if mode == "json-nogc":
             gc.disable()
         with open(path, encoding="utf-8") as fh:
-            doc = json.load(fh)
+            if path.name.endswith(".jsonl"):
+                docs = [json.loads(line) for line in fh]
+                objects = sum(len(d["CityObjects"]) for d in docs)
+            else:
+                objects = len(json.load(fh)["CityObjects"])
         seconds = time.perf_counter() - start
-        return {"seconds": seconds, "peak": _peak() - before, "objects": len(doc["CityObjects"])}
+        return {"seconds": seconds, "peak": _peak() - before, "objects": objects}
     import twin_plugins.formats.cityjson.reader  # noqa: F401  (libraries loaded before the baseline)
     from twin.api import ImportOptions
     from twin.io.importing import import_file
@@ -124,8 +131,8 @@ def _child_peak(cmd: list[str], *, timeout: float) -> dict:
 
 
 def ensure_file(variant: str, buildings: int) -> pathlib.Path:
-    flags, crs = VARIANTS[variant]
-    path = OUT / f"{variant}_{buildings}_{crs.replace(':', '')}.city.json"
+    flags, crs, suffix = VARIANTS[variant]
+    path = OUT / f"{variant}_{buildings}_{crs.replace(':', '')}{suffix}"
     if not path.exists():
         print(f"generating {path.name} ...", flush=True)
         subprocess.run([sys.executable, str(HERE / "gen_cityjson.py"), str(path), "--buildings", str(buildings),
@@ -136,7 +143,7 @@ def ensure_file(variant: str, buildings: int) -> pathlib.Path:
 def report(variant: str, path: pathlib.Path, results: dict, buildings: int) -> None:
     size = path.stat().st_size
     mb = size / 1e6
-    print(f"\n== {path.name}: {mb:.1f} MB, {variant} LoD1 footprints ==")
+    print(f"\n== {path.name}: {mb:.1f} MB, {variant} LoD1 buildings ==")
     print(f"{'case':34s} {'time s':>8s} {'MB/s':>7s} {'objects/s':>10s} {'peak MB':>8s} {'x file':>7s}")
     for name, r in results.items():
         if "error" in r:
@@ -161,7 +168,7 @@ def report(variant: str, path: pathlib.Path, results: dict, buildings: int) -> N
 def main() -> None:
     parser = argparse.ArgumentParser(description="CityJSON import benchmark")
     parser.add_argument("--buildings", type=int, default=100_000)
-    parser.add_argument("--variant", choices=[*VARIANTS, "both"], default="both")
+    parser.add_argument("--variant", choices=[*VARIANTS, "all"], default="all")
     parser.add_argument("--skip-cjio", action="store_true")
     parser.add_argument("--cjio-timeout", type=float, default=900.0)
     parser.add_argument("--child", nargs=2, metavar=("MODE", "PATH"), help=argparse.SUPPRESS)
@@ -170,8 +177,9 @@ def main() -> None:
         print(json.dumps(child(args.child[0], pathlib.Path(args.child[1]))))
         return
     OUT.mkdir(parents=True, exist_ok=True)
-    variants = list(VARIANTS) if args.variant == "both" else [args.variant]
-    saved = {}
+    variants = list(VARIANTS) if args.variant == "all" else [args.variant]
+    results_path = OUT / "cityjson_results.json"
+    saved = json.loads(results_path.read_text()) if results_path.exists() else {}
     for variant in variants:
         path = ensure_file(variant, args.buildings)
         results = {
@@ -179,12 +187,14 @@ def main() -> None:
             "json.load, gc paused": run_child("json-nogc", path),
             "twin import_file": run_child("twin", path),
         }
-        if not args.skip_cjio:
+        if path.name.endswith(".jsonl"):
+            results["cjio export obj"] = {"error": "not run on CityJSONSeq (cjio reads it only from stdin)"}
+        elif not args.skip_cjio:
             print(f"running cjio on {path.name} (up to {args.cjio_timeout:.0f} s) ...", flush=True)
             results["cjio export obj"] = run_cjio(path, args.cjio_timeout)
         report(variant, path, results, args.buildings)
         saved[path.name] = {"bytes": path.stat().st_size, **results}
-    (OUT / "cityjson_results.json").write_text(json.dumps(saved, indent=1))
+    results_path.write_text(json.dumps(saved, indent=1))
 
 
 if __name__ == "__main__":

@@ -86,7 +86,7 @@ def read_cityjsonseq(path: pathlib.Path, options: ImportOptions) -> list[LayerDa
     header = read_header(path, head)
     crs = resolve_crs(path, header, options, report)
     collector = Collector(path, report)
-    chunks = [vertices_of(path, head, header, where=f"line {number}")]
+    chunks = [vertices_of(path, head, header, where=f"line {number}", raw=True)]
     count = len(chunks[0])
     if head.get("CityObjects") is not None:
         for oid, obj in city_objects(path, head):
@@ -102,7 +102,7 @@ def read_cityjsonseq(path: pathlib.Path, options: ImportOptions) -> list[LayerDa
                 kind = doc.get("type") if hasattr(doc, "get") else None
                 if kind != "CityJSONFeature":
                     raise InputError(path, f"type is {kind!r}, not 'CityJSONFeature'")
-                own = vertices_of(path, doc, header, where=f"line {number}")
+                own = vertices_of(path, doc, header, where=f"line {number}", raw=True)
                 objects = list(city_objects(path, doc, where=f"line {number}"))
             except InputError as exc:
                 report.skip(f"line {number}", exc.reason)
@@ -119,7 +119,7 @@ def read_cityjsonseq(path: pathlib.Path, options: ImportOptions) -> list[LayerDa
         if not features and not collector.ids:
             raise InputError(path, "no CityJSONFeature line could be read")
         report.detected["features (lines)"] = features
-        vertices = np.concatenate(chunks) if len(chunks) > 1 else chunks[0]
+        vertices = header.real(np.concatenate(chunks))
         flat = locate(collector, collector.finish(), len(vertices), what="its feature")
     return _finish(path, collector, flat, vertices, header, crs, report, options, fmt="CityJSONSeq")
 

@@ -146,8 +146,9 @@ def resolve_crs(path: pathlib.Path, header: Header, options: ImportOptions, repo
     return crs
 
 
-def vertices_of(path: pathlib.Path, doc, header: Header, *, where: str = "vertices") -> np.ndarray:
-    """The ``vertices`` array of a parsed document as real float64 coordinates (n, 3)."""
+def vertices_of(path: pathlib.Path, doc, header: Header, *, where: str = "vertices", raw: bool = False) -> np.ndarray:
+    """The ``vertices`` array of a parsed document as real float64 coordinates (n, 3); with ``raw`` as
+    stored (still under ``transform``: CityJSONSeq applies it once to all features)."""
     array = doc.get("vertices")
     if array is None:
         return np.empty((0, 3))
@@ -161,7 +162,7 @@ def vertices_of(path: pathlib.Path, doc, header: Header, *, where: str = "vertic
     if flat.size != 3 * count:
         raise InputError(path, f"'vertices' must be [x, y, z] triples ({count} vertices, {flat.size} numbers)",
                          where=where)
-    return header.real(flat.reshape(count, 3))
+    return flat.reshape(count, 3) if raw else header.real(flat.reshape(count, 3))
 
 
 def city_objects(path: pathlib.Path, doc, *, where: str = "CityObjects") -> Iterator[tuple[str, dict]]:
