@@ -129,6 +129,7 @@ class MeshVisual(Visual, abc.ABC):
         self._geometry_key: tuple | None = None
         self._highlighted: frozenset[int] = frozenset()
         self._highlight_actor = None
+        self._children: tuple[np.ndarray, np.ndarray] | None = None
 
     # ----- to override -------------------------------------------------------------------------
     @abc.abstractmethod
@@ -189,10 +190,19 @@ class MeshVisual(Visual, abc.ABC):
         parts = self.parts or {}
         return [PickTarget(self.name, self.actors[key]) for key, part in parts.items() if part.pickable and key in self.actors]
 
+    def with_parts(self, fids) -> np.ndarray:
+        """The given features and their parts (a CityJSON Building is drawn by its BuildingParts)."""
+        wanted = np.fromiter((int(f) for f in fids), dtype=np.int64)
+        if self._children is None:
+            self._children = _child_links(self.project, self.layer)
+        parents, children = self._children
+        return np.union1d(wanted, children[np.isin(parents, wanted)]) if parents.size else wanted
+
     def bounds(self, fid: int | None = None) -> tuple[float, ...] | None:
         meshes = [p.mesh for p in self.ensure_built().values() if p.mesh.n_cells]
         if fid is not None:
-            meshes = [cells_subset(m, np.flatnonzero(m.cell_data[FID] == fid)) for m in meshes if FID in m.cell_data]
+            family = self.with_parts([fid])
+            meshes = [cells_subset(m, np.flatnonzero(np.isin(m.cell_data[FID], family))) for m in meshes if FID in m.cell_data]
             meshes = [m for m in meshes if m.n_cells]
         if not meshes:
             return None
@@ -271,7 +281,7 @@ class MeshVisual(Visual, abc.ABC):
             self._highlight_actor = None
         if not self._highlighted:
             return
-        wanted = np.fromiter(self._highlighted, dtype=np.int64)
+        wanted = self.with_parts(self._highlighted)
         pieces = []
         for part in self.ensure_built().values():
             if part.pickable and part.mesh.n_cells:
@@ -289,3 +299,18 @@ class MeshVisual(Visual, abc.ABC):
         mapper.SetRelativeCoincidentTopologyLineOffsetParameters(-2.0, -4.0)
         actor.SetVisibility(self.visible and self.style.visible)
         self._highlight_actor = actor
+
+
+def _child_links(project: Project, layer: LayerInfo) -> tuple[np.ndarray, np.ndarray]:
+    """(parent fid, child fid) arrays of a layer with a ``parent_fid`` column (two levels deep)."""
+    columns = project.query(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND column_name = 'parent_fid'", [layer.table_name]
+    )
+    if columns.num_rows == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    links = project.query(
+        f'SELECT c.parent_fid::BIGINT AS parent, c.fid AS child FROM "{layer.table_name}" c WHERE c.parent_fid IS NOT NULL '
+        f'UNION ALL SELECT g.parent_fid::BIGINT, c.fid FROM "{layer.table_name}" c '
+        f'JOIN "{layer.table_name}" g ON c.parent_fid = g.fid WHERE g.parent_fid IS NOT NULL'
+    )
+    return (links.column("parent").to_numpy().astype(np.int64), links.column("child").to_numpy().astype(np.int64))

@@ -185,6 +185,8 @@ def offsets(counts: np.ndarray) -> np.ndarray:
 def cells_subset(mesh: pv.PolyData, cells: np.ndarray) -> pv.PolyData:
     """The given cells of a mesh as a new PolyData (cell arrays kept); fast for triangle meshes."""
     cells = np.asarray(cells, dtype=np.int64)
+    if cells.size == 0:
+        return pv.PolyData()
     if mesh.n_cells and mesh.is_all_triangles:
         faces = mesh.regular_faces[cells]
         used, compact = np.unique(faces, return_inverse=True)
