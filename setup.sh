@@ -48,7 +48,7 @@ find_python() {
 }
 
 setup_python() {
-  local python
+  local extras=$1 python
   if ! python=$(find_python); then
     say "Python 3.11 not found: installing it from the distribution"
     install_system_packages python3.11 python3.11-venv python3.11-dev || {
@@ -63,11 +63,11 @@ setup_python() {
     "$python" -m venv "$VENV"
   fi
   local stamp="$VENV/.twin-installed" want
-  want=$(cat pyproject.toml setup.py $(ls examples/*/pyproject.toml 2>/dev/null) | sha256sum | cut -c1-16)
+  want=$( (echo "$extras"; cat pyproject.toml setup.py $(ls examples/*/pyproject.toml 2>/dev/null)) | sha256sum | cut -c1-16)
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     say "installing Smart City Twin and its pinned stack (pyproject.toml)"
     "$VENV/bin/python" -m pip install -q --upgrade pip
-    "$VENV/bin/python" -m pip install -q -e ".[test]"
+    "$VENV/bin/python" -m pip install -q -e ".[$extras]"
     for example in examples/*/; do
       [ -f "$example/pyproject.toml" ] && "$VENV/bin/python" -m pip install -q -e "$example"
     done
@@ -79,16 +79,17 @@ cmd=${1:-app}
 [ $# -gt 0 ] && shift
 case "$cmd" in
   install)
-    install_system_packages; setup_python ;;
+    install_system_packages; setup_python test ;;
   app)
-    install_system_packages; setup_python
+    install_system_packages; setup_python test
     if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
       say "no display: running the app under Xvfb and saving a screenshot to twin-demo.png"
       exec xvfb-run -a -s "-screen 0 1600x1000x24" "$VENV/bin/python" main.py "$@" --screenshot twin-demo.png
     fi
     exec "$VENV/bin/python" main.py "$@" ;;
   test)
-    install_system_packages; setup_python
+    # the real SUMO (eclipse-sumo, ~500 MB) lets the tests generate FCD from the Seoul network
+    install_system_packages; setup_python test,sumo
     say "running the test suite"
     exec "$VENV/bin/python" -m pytest "$@" ;;
   *)
