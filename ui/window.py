@@ -125,7 +125,13 @@ class QtMainWindow(QtWidgets.QMainWindow):
         self.project_changed.emit(project)
 
     def _release(self, project: Project) -> None:
+        from twin_ui.import_dialog import QtImportDialog
+
         self.timeline.pause()
+        for dialog in self.findChildren(QtImportDialog):
+            dialog.reader.cancel()
+            dialog.writer.wait()  # a write is one transaction: let it commit before the project closes
+            dialog.close()
         for runner in (self.sql_console.runner,):
             runner.cancel()
             runner.wait()
