@@ -331,3 +331,22 @@ def test_plugin_panels_are_built_when_shown_and_follow_the_selection(qtbot, wind
     qtbot.waitUntil(lambda: broken.property("built"))
     assert "broken on purpose" in broken.widget().text()
     assert not window.panel_context.registry.plugins["ui-test-panels"].enabled  # the registry disabled it
+
+
+def test_no_argument_opens_the_demo_built_once(tmp_path):
+    import os
+
+    env = dict(os.environ, TWIN_DATA_DIR=str(tmp_path / "data"))
+    demo = tmp_path / "data" / "demo.twin.duckdb"
+    marker = tmp_path / "data" / ".demo-complete"
+    stamps = []
+    for run in range(2):  # the first run builds the sample district, the second reuses it
+        png = tmp_path / f"demo{run}.png"
+        result = subprocess.run([sys.executable, str(REPO / "main.py"), "--screenshot", str(png), "--size", "1200x800"],
+                                capture_output=True, text=True, timeout=300, cwd=REPO, env=env)
+        assert result.returncode == 0, result.stderr
+        assert QtGui.QImage(str(png)).width() == 1200
+        stamps.append(marker.stat().st_mtime_ns)
+    assert stamps[0] == stamps[1]  # not built again
+    with Project.open(demo) as project:
+        assert len(project.layers()) >= 6 and project.crs == "EPSG:5186"

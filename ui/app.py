@@ -6,7 +6,6 @@ Without a project the bundled demo opens (the sample district, built once into t
 from __future__ import annotations
 
 import argparse
-import concurrent.futures
 import pathlib
 import sys
 import tempfile
@@ -123,10 +122,6 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
     from twin_ui.demo import demo_is_built
 
-    opening = None
-    if args.project or demo_is_built():  # open the project (DuckDB, mostly without the GIL) while importing
-        opening = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="twin-open").submit(
-            open_start_project, args.project)
     preload()
     app = create_application([])
     from PySide6 import QtCore, QtWidgets
@@ -144,7 +139,10 @@ def main(argv: list[str] | None = None) -> int:
         tmp = tempfile.mkdtemp(prefix="twin-app-")
         settings = AppSettings(QtCore.QSettings(str(pathlib.Path(tmp) / "settings.ini"), QtCore.QSettings.Format.IniFormat))
     try:
-        project = opening.result() if opening is not None else _build_demo_with_splash(app)
+        if args.project or demo_is_built():
+            project = open_start_project(args.project)
+        else:
+            project = _build_demo_with_splash(app)
     except (TwinError, OSError) as exc:
         print(f"twin-app: error: {exc}", file=sys.stderr)
         if not args.screenshot:

@@ -15,8 +15,9 @@ from twin.errors import TwinError
 from twin.store.project import Project
 
 
-def prepare_visual(task, project: Project, name: str, origin):
-    """Worker side: the layer's visual with its meshes built (``None`` when it has nothing to draw)."""
+def prepare_visual(task, project: Project, name: str, origin, *, picker=None):
+    """Worker side: the layer's visual with its meshes built (``None`` when it has nothing to draw),
+    and, with the scene's ``picker``, the pick index of each pickable mesh."""
     from twin.render.registry import create_visual
 
     layer = project.layer(name)
@@ -24,7 +25,11 @@ def prepare_visual(task, project: Project, name: str, origin):
     if visual is None:
         return name, None
     if hasattr(visual, "ensure_built"):
-        visual.ensure_built()  # geometry only: colours depend on the style the scene assigns
+        parts = visual.ensure_built()  # geometry only: colours depend on the style the scene assigns
+        if picker is not None:
+            for part in parts.values():
+                if part.pickable and part.mesh.n_cells:
+                    picker.index(part.mesh)  # keyed by the mesh the actor will draw
     return name, visual
 
 

@@ -148,7 +148,7 @@ class QtViewer(QtWidgets.QWidget):
 
         def job() -> None:
             try:
-                result = (*prepare_visual(None, scene.project, name, scene.origin), None)
+                result = (*prepare_visual(None, scene.project, name, scene.origin, picker=scene.picker), None)
             except Exception as exc:  # noqa: BLE001 - reported on the GUI thread
                 result = (name, None, exc)
             self._visual_ready.emit((scene, visible, *result))
