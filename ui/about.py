@@ -25,14 +25,14 @@ def versions() -> list[tuple[str, str]]:
     import duckdb
     import pyproj
     import PySide6
-    import vtk
+    from vtkmodules.vtkCommonCore import vtkVersion
 
     rows = [
         ("Smart City Twin", twin.__version__),
         ("Python", f"{platform.python_version()} ({platform.python_implementation()}, {sys.platform})"),
         ("Qt", QtCore.qVersion()),
         ("PySide6", PySide6.__version__),
-        ("VTK", vtk.vtkVersion.GetVTKVersion()),
+        ("VTK", vtkVersion.GetVTKVersion()),
         ("PyVista", _dist_version("pyvista")),
         ("pyvistaqt", _dist_version("pyvistaqt")),
         ("DuckDB", duckdb.__version__),
