@@ -350,3 +350,42 @@ def test_no_argument_opens_the_demo_built_once(tmp_path):
     assert stamps[0] == stamps[1]  # not built again
     with Project.open(demo) as project:
         assert len(project.layers()) >= 6 and project.crs == "EPSG:5186"
+
+
+def test_the_real_demo_in_the_window(qtbot, tmp_path, settings):
+    """The sample district built into tmp_path: toggle a layer, colour by an attribute from the context
+    menu, pick the tallest tower and read its Korean attributes."""
+    from twin_ui.demo import ensure_demo_project
+    from twin_ui.layer_model import LEVEL_ROLE
+    from twin_ui.window import QtMainWindow
+
+    project = Project.open(ensure_demo_project(tmp_path / "data"))
+    window = QtMainWindow(project, settings=settings)
+    window.resize(1280, 860)
+    window.show()
+    try:
+        assert window.viewer.wait_until_ready(60)
+        buildings = next(la for la in project.layers() if la.kind == "buildings")
+        table = project.query(
+            f'SELECT fid, "건물명" AS name, ST_X(ST_Centroid(geom)) AS x, ST_Y(ST_Centroid(geom)) AS y, height '
+            f'FROM "{buildings.table_name}" ORDER BY height DESC LIMIT 1').to_pylist()[0]
+        item = window.layer_model.item_for(buildings.name)
+        assert item.data(LEVEL_ROLE) == "layer" and item.parent().parent().text().startswith("Stage 1")
+        window.layer_tree.select_layer(buildings.name)
+        menu = window.layer_tree.build_menu(item.index())
+        colour_by = next(a.menu() for a in menu.actions() if a.menu() and a.text() == "&Colour By")
+        next(a for a in colour_by.actions() if a.text() == "용도").trigger()
+        qtbot.waitUntil(lambda: window.viewer.visuals[buildings.name].style.color_by == "용도")
+        assert project.layer(buildings.name).style["color_by"] == "용도"
+        window.viewer.look("top")
+        window.viewer.render_now()
+        click(qtbot, window, screen_point(window, table["x"], table["y"], table["height"]))
+        assert window.viewer.highlighted() == {(buildings.name, table["fid"])}
+        assert window.inspector.value("건물명") == table["name"]
+        cctv = next(la for la in project.layers() if la.name == "CCTV")
+        window.layer_model.item_for("CCTV").setCheckState(QtCore.Qt.CheckState.Unchecked)
+        qtbot.waitUntil(lambda: not window.viewer.visuals["CCTV"].style.visible or
+                        not any(a.GetVisibility() for a in window.viewer.visuals["CCTV"].actors.values()))
+        assert project.layer(cctv.name).style["visible"] is False
+    finally:
+        window.close()

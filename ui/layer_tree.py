@@ -134,6 +134,7 @@ class QtLayerTree(QtWidgets.QWidget):
             menu.addAction(self.zoom_action)
             menu.addSeparator()
             menu.addAction(self.style_action)
+            menu.addMenu(self._colour_by_menu(name, menu))
             menu.addMenu(self._opacity_menu(name, menu))
             menu.addSeparator()
             menu.addAction(self.rename_action)
@@ -144,6 +145,30 @@ class QtLayerTree(QtWidgets.QWidget):
         else:
             return None
         return menu
+
+    def _colour_by_menu(self, name: str, parent: QtWidgets.QMenu) -> QtWidgets.QMenu:
+        """*Colour By*: one colour, semantic surfaces (buildings) or any attribute, in one click."""
+        from twin.scene.features import attribute_types
+        from twin.scene.style import BY_SURFACE
+
+        layer = self.model.layer(name)
+        current = layer.style.get("color_by") if layer else None
+        sub = QtWidgets.QMenu("&Colour By", parent)
+        group = QtGui.QActionGroup(sub)
+        choices: list[tuple[str, object]] = [("Single colour", None)]
+        if layer is not None and layer.kind == "buildings":
+            choices.append(("Semantic surface", BY_SURFACE))
+        try:
+            choices += [(column, column) for column in attribute_types(self.model.project, layer)] if layer else []
+        except TwinError:
+            pass
+        for label, value in choices:
+            act = sub.addAction(label)
+            act.setCheckable(True)
+            act.setChecked(value == current)
+            group.addAction(act)
+            act.triggered.connect(lambda _=False, v=value: self.model.update_style(name, color_by=v))
+        return sub
 
     def _opacity_menu(self, name: str, parent: QtWidgets.QMenu) -> QtWidgets.QMenu:
         layer = self.model.layer(name)
