@@ -21,6 +21,27 @@ from twin_ui import icons
 from twin_ui.presentation import _current, fly_to
 
 NAME_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1
+RIBBON = "#c0392b"
+
+
+def bookmark_icon(colour: str = RIBBON, *, clock: bool = False) -> QtGui.QIcon:
+    """A bookmark ribbon (with a small clock when the bookmark holds a time)."""
+    pixmap = QtGui.QPixmap(32, 32)
+    pixmap.fill(QtCore.Qt.GlobalColor.transparent)
+    painter = QtGui.QPainter(pixmap)
+    painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+    painter.setPen(QtGui.QPen(QtGui.QColor(colour).darker(140), 1.5))
+    painter.setBrush(QtGui.QColor(colour))
+    painter.drawPolygon(QtGui.QPolygonF([QtCore.QPointF(x, y) for x, y in
+                                         ((8, 3), (24, 3), (24, 29), (16, 22), (8, 29))]))
+    if clock:
+        painter.setPen(QtGui.QPen(QtGui.QColor("#263238"), 1.5))
+        painter.setBrush(QtGui.QColor("#ffffff"))
+        painter.drawEllipse(QtCore.QPointF(23, 23), 7, 7)
+        painter.drawLine(QtCore.QPointF(23, 23), QtCore.QPointF(23, 18.5))
+        painter.drawLine(QtCore.QPointF(23, 23), QtCore.QPointF(26.5, 23))
+    painter.end()
+    return QtGui.QIcon(pixmap)
 
 
 class QtBookmarks(QtWidgets.QWidget):
@@ -96,7 +117,7 @@ class QtBookmarks(QtWidgets.QWidget):
             marks = []
             self.error.emit(str(exc))
         for mark in marks:
-            item = QtWidgets.QListWidgetItem(icons.standard("SP_DirLinkIcon"), mark.name)
+            item = QtWidgets.QListWidgetItem(bookmark_icon(clock=mark.time is not None), mark.name)
             item.setData(NAME_ROLE, mark.name)
             item.setFlags(item.flags() | QtCore.Qt.ItemFlag.ItemIsEditable)
             item.setToolTip(self._describe(mark))

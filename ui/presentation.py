@@ -48,7 +48,7 @@ class QtTourPlayer(QtCore.QObject):
         self.seconds = 0.0
         self.stop = -1
         self._time = None
-        self._barrier = player.hold_end(0) if manual else None
+        self._barrier = self._wait_at(0) if manual else None
         self.animation = QtCore.QVariantAnimation(self)
         self.animation.setStartValue(0.0)
         self.animation.setEndValue(float(player.duration))
@@ -86,7 +86,7 @@ class QtTourPlayer(QtCore.QObject):
         """Show the tour at ``seconds`` (playing goes on from there)."""
         seconds = min(max(float(seconds), 0.0), self.player.duration)
         if self.manual:
-            self._barrier = self.player.hold_end(self.player.stop_at(seconds)) if seconds < self.player.duration else None
+            self._barrier = self._wait_at(self.player.stop_at(seconds))
         if self.animation.state() != QtCore.QAbstractAnimation.State.Stopped:
             self.animation.setCurrentTime(round(seconds * 1000))
         self._show(seconds)
@@ -99,7 +99,7 @@ class QtTourPlayer(QtCore.QObject):
         elif i + 1 < len(self.player.legs):
             self.seek(self.player.departure(i + 1))
             if self.manual:
-                self._barrier = self.player.hold_end(i + 1)
+                self._barrier = self._wait_at(i + 1)
         else:
             return
         if not self.playing:
@@ -112,9 +112,16 @@ class QtTourPlayer(QtCore.QObject):
         target = arrived if self.seconds - arrived > 1.0 else self.player.arrival(max(i - 1, 0))
         self.seek(target)
 
+    def _wait_at(self, stop: int) -> float | None:
+        """Where a manual presentation waits: just before the end of the stop's hold (still holding
+        there, caption shown); never after the last stop."""
+        if stop >= len(self.player.legs) - 1:
+            return None
+        return max(self.player.hold_end(stop) - 0.001, self.player.arrival(stop))
+
     def _on_value(self, value) -> None:
         seconds = float(value)
-        if self._barrier is not None and seconds >= self._barrier and self._barrier < self.player.duration:
+        if self._barrier is not None and seconds >= self._barrier:
             self.animation.pause()
             self.animation.setCurrentTime(round(self._barrier * 1000))
             seconds = self._barrier
@@ -212,10 +219,14 @@ class QtPresentation(QtCore.QObject):
 
     def _show_hint(self) -> None:
         self.hint.adjustSize()
-        self.hint.move(max((self.viewer.width() - self.hint.width()) // 2, 0), 24)
+        self._place_hint()
         self.hint.show()
         self.hint.raise_()
+        QtCore.QTimer.singleShot(250, self._place_hint)  # again once the window has become full screen
         QtCore.QTimer.singleShot(3500, self.hint.hide)
+
+    def _place_hint(self) -> None:
+        self.hint.move(max((self.viewer.width() - self.hint.width()) // 2, 0), 24)
 
     def _on_finished(self) -> None:
         """At the end of the tour the last view stays until Esc."""

@@ -49,7 +49,11 @@ class QtTours(QtWidgets.QWidget):
         top.addWidget(self.delete_button)
         self.table = QtWidgets.QTableWidget(0, len(COLUMNS), self)
         self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.horizontalHeader().setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeMode.Stretch)
+        for column in range(1, len(COLUMNS)):
+            header.setSectionResizeMode(column, QtWidgets.QHeaderView.ResizeMode.Fixed)
+            self.table.setColumnWidth(column, 62)
         self.table.verticalHeader().setVisible(False)
         self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
@@ -131,6 +135,8 @@ class QtTours(QtWidgets.QWidget):
                     spin = QtWidgets.QDoubleSpinBox(self.table)
                     spin.setRange(0.0, 3600.0 if field == "speed" else 600.0)
                     spin.setDecimals(1)
+                    spin.setButtonSymbols(QtWidgets.QAbstractSpinBox.ButtonSymbols.NoButtons)  # narrow: type or wheel
+                    spin.setFrame(False)
                     spin.setSingleStep(0.5 if field != "speed" else 10.0)
                     spin.setValue(getattr(stop, field))
                     spin.setEnabled(not (field == "transition" and row == 0))  # the first stop is not flown to

@@ -14,10 +14,13 @@ import pathlib
 import time
 from collections.abc import Callable, Iterable
 
+import numpy as np
+
 from twin.present.movie import DEFAULT_CRF, MovieCancelled, MovieWriter, check_movie_size
 from twin.present.scene import ScenePresenter, bookmark_frame
 from twin.present.store import PresentStore
 from twin.present.tours import Frame, TourPlayer, replay_frame_count, replay_frames
+from twin.scene.camera import CameraPose
 from twin.time.timeline import WindowMode
 
 Progress = Callable[[float, str], None]
@@ -37,6 +40,26 @@ class MovieResult:
     @property
     def frames_per_second(self) -> float:
         return self.frames / self.seconds if self.seconds > 0 else 0.0
+
+
+def grab(scene) -> np.ndarray:
+    """Render the scene and read its pixels (rows from the top, RGB, an array of its own) straight from the
+    render window, without pyvista's ``vtkWindowToImageFilter``."""
+    from vtkmodules.util.numpy_support import vtk_to_numpy
+    from vtkmodules.vtkCommonCore import vtkUnsignedCharArray
+
+    plotter = scene.plotter
+    plotter.renderer.ResetCameraClippingRange()
+    window = plotter.render_window
+    window.Render()  # pyvista's render() does nothing before its first screenshot
+    width, height = window.GetSize()
+    pixels = vtkUnsignedCharArray()
+    # RGBA: rows of 4-byte pixels never need padding (an RGB read of an 854-pixel row is 2562 bytes, which a
+    # pack alignment of 4 pads: it overran the buffer when the app's Qt view shared the process); the
+    # front (display) buffer, as pyvista reads
+    window.GetRGBACharPixelData(0, 0, width - 1, height - 1, 1, pixels)
+    # vtk_to_numpy shares the VTK array's memory without keeping it alive: copy (flipped, RGB) while it is
+    return np.ascontiguousarray(vtk_to_numpy(pixels).reshape(height, width, 4)[::-1, :, :3])
 
 
 def _scene(project, size: tuple[int, int]):
@@ -59,7 +82,7 @@ def render_frames(project, out: str | pathlib.Path, make_frames: Callable[[objec
         with MovieWriter(out, size, fps, crf=crf) as writer:
             for frame in make_frames(scene):
                 presenter.apply(frame)
-                writer.write(scene.screenshot())
+                writer.write(grab(scene))
                 if progress is not None:
                     progress(min(writer.frames / max(count, 1), 1.0), f"frame {writer.frames}/{count}")
                 if cancelled is not None and cancelled():
@@ -85,16 +108,20 @@ def tour_movie(project, out: str | pathlib.Path, tour: str, *, size: tuple[int, 
 
 
 def replay_movie(project, out: str | pathlib.Path, *, start: dt.datetime, end: dt.datetime, speed: float,
-                 size: tuple[int, int] = (1280, 720), fps: float = 30.0, camera: str = "iso", bookmark: str | None = None,
+                 size: tuple[int, int] = (1280, 720), fps: float = 30.0, camera: str | CameraPose = "iso",
+                 bookmark: str | None = None,
                  window: WindowMode | str = WindowMode.POINT, width: dt.timedelta = dt.timedelta(minutes=10),
                  crf: int = DEFAULT_CRF, progress: Progress | None = None,
                  cancelled: Callable[[], bool] | None = None) -> MovieResult:
     """A timeline replay from ``start`` to ``end`` at ``speed`` (simulated seconds per second) with a fixed
-    camera: a preset or layer name (``camera``), or a bookmark's view and layers (``bookmark``); the clock shows."""
+    camera: a preset or layer name, or a pose in the project CRS (``camera``), or a bookmark's view and layers
+    (``bookmark``); the clock shows."""
     mark = PresentStore(project).bookmark(bookmark) if bookmark else None
 
     def make(scene) -> Iterable[Frame]:
-        if mark is None:
+        if isinstance(camera, CameraPose):
+            pose, layers, stage = camera, None, None
+        elif mark is None:
             scene.view(camera)
             pose, layers, stage = None, None, None
         else:

@@ -83,7 +83,11 @@ class MovieWriter:
         width, height = self.size
         if image.shape[:2] != (height, width) or image.ndim != 3 or image.shape[2] < 3:
             raise ValueError(f"frame of shape {image.shape} does not fit the movie's {width}x{height} RGB")
-        rgb = np.ascontiguousarray(image[:, :, :3], dtype=np.uint8)
+        rgb = image[:, :, :3]
+        if not (rgb.flags.owndata and rgb.flags.c_contiguous and rgb.dtype == np.uint8):
+            # a copy of its own: a screenshot may be a view on VTK's buffer, which the next render reuses
+            # while the writer thread is still sending this frame to ffmpeg
+            rgb = np.array(rgb, dtype=np.uint8, order="C", copy=True)
         self._queue.put(rgb)
         self.frames += 1
 

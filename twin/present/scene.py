@@ -46,14 +46,17 @@ class ScenePresenter:
         #: visibility of each layer before the presenter changed anything
         self.baseline = {name: v.visible for name, v in scene.visuals.items()}
         self._restyled: dict[str, object] = {}
+        self._touched: set[str] = set()  # layers whose visibility the presenter changed
         self.time_range: TimeRange | None = None
 
-    def apply(self, frame: Frame, *, camera: bool = True, time: bool = True) -> bool:
-        """Show ``frame`` (``camera``/``time`` False leave those alone); True when the time changed what is drawn."""
+    def apply(self, frame: Frame, *, camera: bool = True, time: bool = True, layers: bool = True) -> bool:
+        """Show ``frame`` (``camera``/``time``/``layers`` False leave those alone); True when the time changed
+        what is drawn."""
         scene = self.scene
         if camera and frame.camera is not None:
             restore_camera(scene.plotter, frame.camera, scene.origin)
-        self.set_layers(frame.layers, frame.stage)
+        if layers:
+            self.set_layers(frame.layers, frame.stage)
         changed = False
         if time and frame.time_range is not None and frame.time_range != self.time_range:
             self.time_range = frame.time_range
@@ -84,6 +87,7 @@ class ScenePresenter:
             elif not want and name in self._restyled:
                 scene.set_style(name, self._restyled.pop(name), save=False)
             if visual.visible != want:
+                self._touched.add(name)
                 scene.set_visible(name, want)
 
     def close(self) -> None:
@@ -93,10 +97,11 @@ class ScenePresenter:
             if name in scene.visuals:
                 scene.set_style(name, style, save=False)
         self._restyled.clear()
-        for name, flag in self.baseline.items():
-            visual = scene.visuals.get(name)
+        for name in self._touched:  # only what the presenter changed: the app may have changed others meanwhile
+            visual, flag = scene.visuals.get(name), self.baseline.get(name, True)
             if visual is not None and visual.visible != flag:
                 scene.set_visible(name, flag)
+        self._touched.clear()
         if self.overlay is not None:
             self.overlay.remove()
             self.overlay = None

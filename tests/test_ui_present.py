@@ -1,0 +1,232 @@
+"""The Bookmarks dock, the tours panel, presentation mode and the movie dialog in the real window on the
+sample district (pytest-qt under pytest-xvfb: xcb, never offscreen, the 3D view needs GL)."""
+
+from __future__ import annotations
+
+import pathlib
+import sys
+
+import numpy as np
+import pytest
+from PySide6 import QtCore, QtWidgets
+
+sys.path.insert(0, str(pathlib.Path(__file__).parent / "fixtures" / "present"))
+import present_projects  # noqa: E402
+
+from twin.present.camera import capture_camera  # noqa: E402
+from twin.present.movie import read_movie_info  # noqa: E402
+from twin.present.store import PresentStore  # noqa: E402
+from twin.present.tours import Tour, TourStop  # noqa: E402
+from twin.store.project import Project  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def sample_cache(tmp_path_factory) -> pathlib.Path:
+    return present_projects.sample_project(tmp_path_factory.mktemp("ui-sample"))
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, sample_cache):
+    from twin_ui.bookmarks_dock import install_bookmarks
+    from twin_ui.fonts import install_fonts
+    from twin_ui.presentation import install_presentation
+    from twin_ui.settings import AppSettings
+    from twin_ui.window import QtMainWindow
+
+    install_fonts(QtWidgets.QApplication.instance())
+    settings = AppSettings(QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat))
+    project = Project.open(present_projects.sample_project(tmp_path, cache=sample_cache))
+    win = QtMainWindow(project, settings=settings)
+    install_bookmarks(win)
+    install_presentation(win)
+    win.resize(1100, 760)
+    win.show()
+    assert win.viewer.wait_until_ready(30), "the 3D view never rendered"
+    yield win
+    win.close()
+
+
+def camera_of(window):
+    return capture_camera(window.viewer.plotter, window.viewer.scene.origin)
+
+
+def assert_camera(window, pose, tol=1e-3):
+    now = camera_of(window)
+    np.testing.assert_allclose(now.position, pose.position, atol=tol)
+    np.testing.assert_allclose(now.focal_point, pose.focal_point, atol=tol)
+    assert (now.parallel_scale is None) == (pose.parallel_scale is None)
+
+
+def settle(qtbot, ms=150):
+    qtbot.wait(ms)
+
+
+def press(qtbot, window, key) -> None:
+    """A key on the active window (shortcuts of the window context need it active, also under Xvfb)."""
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QtWidgets.QApplication.activeWindow() is window, timeout=5_000)
+    qtbot.keyClick(QtWidgets.QApplication.focusWidget() or window, key)
+
+
+def test_add_rename_caption_and_go_back_to_a_bookmark(qtbot, window):
+    marks = window.bookmarks
+    assert window.bookmarks_dock.objectName() == "dock_bookmarks"
+    assert marks.list.count() == 0 and "No bookmarks yet" in marks.details.text()
+    window.viewer.view_preset("top")
+    window.layer_model.set_visible("CCTV", False)
+    window.stage_filter.set_stage(2)
+    settle(qtbot)
+    top = camera_of(window)
+    assert marks.add_current() == "View 1"
+    stored = PresentStore(window.project).bookmark("View 1")
+    np.testing.assert_allclose(stored.camera.position, top.position, atol=1e-6)
+    assert stored.camera.parallel_scale is not None and stored.stage == 2
+    assert "CCTV" not in stored.layers and "건물" in stored.layers and "치안·소방" in stored.layers  # check boxes
+    item = marks.list.item(0)
+    item.setText("도시 전경")
+    assert PresentStore(window.project).names() == ["도시 전경"]
+    marks.caption.setText("세종 스마트 신도시 계획")
+    marks.caption.editingFinished.emit()
+    assert PresentStore(window.project).bookmark("도시 전경").caption == "세종 스마트 신도시 계획"
+    # move away and change the layers, then go back
+    window.viewer.view_preset("iso")
+    window.layer_model.set_visible("CCTV", True)
+    window.stage_filter.set_stage(None)
+    settle(qtbot)
+    marks.go("도시 전경", seconds=0.4)
+    qtbot.waitUntil(lambda: marks.flight is None, timeout=10_000)
+    assert_camera(window, stored.camera)
+    assert window.viewer.plotter.camera.GetParallelProjection() == 1
+    assert window.stage_filter.stage() == 2
+    assert not window.layer_model.effective_visible("CCTV")
+    assert not window.viewer.scene.visual("치안·소방").visible  # stage 3: filtered out by the stage
+    marks.remove_current(confirm=False)
+    assert PresentStore(window.project).names() == [] and marks.list.count() == 0
+
+
+def test_tours_panel_makes_and_edits_tours(qtbot, window):
+    marks, tours = window.bookmarks, window.tours
+    tours.new_tour()
+    assert tours.combo.count() == 0  # no bookmarks: nothing to tour
+    window.viewer.view_preset("iso")
+    marks.add_current("Overview")
+    window.viewer.zoom_to_layer("치안·소방")
+    settle(qtbot)
+    marks.add_current("Safety")
+    assert tours.new_tour() == "Tour 1"
+    tour = PresentStore(window.project).tour("Tour 1")
+    assert [s.bookmark for s in tour.stops] == ["Overview", "Safety"]
+    assert tours.table.rowCount() == 2 and not tours.table.cellWidget(0, 1).isEnabled()
+    tours.table.cellWidget(1, 2).setValue(5.0)  # hold at Safety
+    assert PresentStore(window.project).tour("Tour 1").stops[1].hold == 5.0
+    marks.list.setCurrentRow(0)
+    tours.add_stop()
+    assert [s.bookmark for s in PresentStore(window.project).tour("Tour 1").stops] == ["Overview", "Safety", "Overview"]
+    tours.table.selectRow(2)
+    tours.remove_stop()
+    tours.table.selectRow(1)
+    tours.move_stop(-1)
+    assert [s.bookmark for s in PresentStore(window.project).tour("Tour 1").stops] == ["Safety", "Overview"]
+    marks.list.setCurrentRow(1)  # Safety
+    marks.list.item(1).setText("Civic centre")  # a rename reaches the tour
+    assert [s.bookmark for s in PresentStore(window.project).tour("Tour 1").stops] == ["Civic centre", "Overview"]
+    assert tours.table.item(0, 0).text() == "Civic centre"
+
+
+def make_tour(window, qtbot) -> dict:
+    store = PresentStore(window.project)
+    window.viewer.view_preset("iso")
+    settle(qtbot)
+    window.bookmarks.add_current("Overview")
+    store.save_bookmark(store.bookmark("Overview").replace(caption="세종 스마트 신도시"), replace=True)
+    window.viewer.zoom_to_layer("치안·소방")
+    settle(qtbot)
+    window.layer_model.set_visible("CCTV", False)
+    window.bookmarks.add_current("Safety")
+    window.layer_model.set_visible("CCTV", True)
+    store.save_bookmark(store.bookmark("Safety").replace(caption="Police and fire"), replace=True)
+    store.save_tour(Tour("Demo", (TourStop("Overview", hold=0.6), TourStop("Safety", transition=0.8, hold=0.6))))
+    window.tours.refresh(select="Demo")
+    return {b.name: b for b in store.bookmarks()}
+
+
+def test_presentation_plays_a_tour_full_screen_and_esc_restores(qtbot, window):
+    marks = make_tour(window, qtbot)
+    docks_before = {d.objectName(): d.isVisible() for d in window.findChildren(QtWidgets.QDockWidget)}
+    assert window.viewer.scene.visual("CCTV").visible
+    presentation = window.presenting.start()
+    assert presentation is not None and presentation.active
+    assert window.isFullScreen() and not window.menuBar().isVisible() and not window.statusBar().isVisible()
+    assert not any(d.isVisible() for d in window.findChildren(QtWidgets.QDockWidget))
+    player = presentation.player
+    player.pause()
+    player.seek(0.5)
+    assert_camera(window, marks["Overview"].camera)
+    overlay = player.presenter.overlay
+    assert overlay.text == "세종 스마트 신도시" and overlay.caption.GetVisibility()
+    player.seek(player.player.arrival(1) + 0.5)
+    assert_camera(window, marks["Safety"].camera)
+    assert overlay.text == "Police and fire"
+    assert not window.viewer.scene.visual("CCTV").visible  # the Safety bookmark hides CCTV, for the view only
+    assert window.layer_model.effective_visible("CCTV")
+    player.seek(0.0)
+    press(qtbot, window, QtCore.Qt.Key.Key_Right)  # holding at the first stop: fly on
+    assert player.stop == 1 and player.playing
+    with qtbot.waitSignal(player.finished, timeout=15_000):
+        pass
+    assert_camera(window, marks["Safety"].camera)
+    press(qtbot, window, QtCore.Qt.Key.Key_Escape)
+    assert not presentation.active
+    qtbot.waitUntil(lambda: not window.isFullScreen(), timeout=5_000)
+    assert window.menuBar().isVisible() and window.statusBar().isVisible()
+    assert {d.objectName(): d.isVisible() for d in window.findChildren(QtWidgets.QDockWidget)} == docks_before
+    assert window.viewer.scene.visual("CCTV").visible  # the layers are back
+    assert not overlay.caption.GetVisibility() or overlay.renderer.HasViewProp(overlay.caption) == 0
+
+
+def test_presenting_bookmarks_by_hand_waits_at_each_stop(qtbot, window):
+    marks = make_tour(window, qtbot)
+    window.tours.combo.setCurrentIndex(-1)  # no tour chosen: F5 presents the bookmarks one by one
+    press(qtbot, window, QtCore.Qt.Key.Key_F5)
+    presentation = window.presenting.presentation
+    assert presentation is not None and presentation.active and presentation.player.manual
+    player = presentation.player
+    qtbot.waitUntil(lambda: not player.playing, timeout=10_000)  # waits at the end of the first stop
+    assert player.stop == 0 and player.seconds == pytest.approx(player.player.hold_end(0), abs=0.002)
+    assert_camera(window, marks["Overview"].camera)
+    press(qtbot, window, QtCore.Qt.Key.Key_Right)
+    qtbot.waitUntil(lambda: player.stop == 1 and not player.playing, timeout=15_000)
+    assert_camera(window, marks["Safety"].camera)
+    press(qtbot, window, QtCore.Qt.Key.Key_Left)
+    press(qtbot, window, QtCore.Qt.Key.Key_Left)
+    assert player.stop == 0
+    press(qtbot, window, QtCore.Qt.Key.Key_Escape)
+    assert not presentation.active
+
+
+def test_present_without_bookmarks_says_so(qtbot, window):
+    assert window.presenting.start() is None
+    assert "Bookmarks panel" in window.statusBar().currentMessage()
+    assert not window.isFullScreen()
+
+
+def test_movie_dialog_writes_the_tour_and_cancel_removes_the_file(qtbot, window, tmp_path):
+    make_tour(window, qtbot)
+    from twin_ui.movie_dialog import QtMovieDialog
+
+    out = tmp_path / "demo.mp4"
+    dialog = QtMovieDialog(window.project, window.viewer, tour="Demo", out=out, parent=window)
+    qtbot.addWidget(dialog)
+    assert dialog.tour_radio.isChecked() and not dialog.replay_radio.isEnabled()  # no temporal layers
+    dialog.size_combo.setCurrentIndex(2)  # 854 x 480
+    dialog.fps_combo.setCurrentIndex(dialog.fps_combo.findData(24))
+    assert dialog.export()
+    info = read_movie_info(out)
+    assert info["size"] == (854, 480) and info["frames"] == int(2.0 * 24) + 1
+    assert "Wrote" in dialog.status.text()
+    QtCore.QTimer.singleShot(0, dialog.close_button.click)  # Cancel, taken while the first frame is reported
+    again = tmp_path / "cancelled.mp4"
+    dialog.path_edit.setText(str(again))
+    assert not dialog.export()
+    assert "cancelled" in dialog.status.text() and not again.exists()
+    window.presenting.export_movie("Demo").close()  # the menu action opens the same dialog
