@@ -106,6 +106,7 @@ def fit_pose(
     ``aspect`` is the window's width / height; ``margin`` > 1 leaves room around the box; boxes
     smaller than ``min_size`` metres are grown to it (one small building still gets some context).
     """
+    aspect = max(float(aspect), 0.1)  # a window not laid out yet has no width
     b = np.asarray(bounds, dtype=np.float64).reshape(3, 2)
     centre = b.mean(axis=1)
     half = np.maximum((b[:, 1] - b[:, 0]) / 2.0, [min_size / 2.0, min_size / 2.0, 0.0])
