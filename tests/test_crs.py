@@ -54,3 +54,17 @@ def test_compound_crs_reprojects_horizontally():
     # RD New + NAP (CityJSON from the Netherlands): Delft's centre lands in UTM 31N near 4.36E
     x, y = transform_xy(np.array([85000.0]), np.array([447000.0]), "EPSG:7415", "EPSG:4326")
     assert 4.3 < x[0] < 4.4 and 51.9 < y[0] < 52.1
+
+
+def test_reprojection_from_many_threads_uses_objects_of_their_own():
+    import concurrent.futures
+
+    lon, lat = np.linspace(126.9, 127.1, 1000), np.linspace(37.4, 37.6, 1000)
+    expected = transform_xy(lon, lat, "EPSG:4326", "EPSG:5186")
+
+    def work(_):
+        return transform_xy(lon, lat, "EPSG:4326", "EPSG:5186")
+
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        for x, y in pool.map(work, range(16)):
+            assert np.array_equal(x, expected[0]) and np.array_equal(y, expected[1])

@@ -3,8 +3,8 @@ and reproject coordinates vectorised with pyproj (always x/y = easting/northing 
 
 from __future__ import annotations
 
-import functools
 import re
+import threading
 
 import numpy as np
 import pyproj
@@ -43,8 +43,27 @@ def normalize_crs(text: str | int | None) -> str | None:
     return f"EPSG:{epsg}" if epsg else crs.to_wkt()
 
 
-@functools.lru_cache(maxsize=64)
+_per_thread = threading.local()
+
+
+def _thread_cache(name: str) -> dict:
+    """A cache private to the calling thread: pyproj CRS and Transformer objects must not be
+    shared between threads (sharing them crashed inside PROJ when Qt workers reprojected)."""
+    cache = getattr(_per_thread, name, None)
+    if cache is None:
+        cache = {}
+        setattr(_per_thread, name, cache)
+    return cache
+
+
 def _crs_object(text: str) -> pyproj.CRS:
+    cache = _thread_cache("crs")
+    if text not in cache:
+        cache[text] = _make_crs(text)
+    return cache[text]
+
+
+def _make_crs(text: str) -> pyproj.CRS:
     try:
         return pyproj.CRS.from_user_input(text)
     except pyproj.exceptions.CRSError as exc:
@@ -66,8 +85,14 @@ def is_geographic(text: str) -> bool:
     return horizontal(text).is_geographic
 
 
-@functools.lru_cache(maxsize=64)
 def _transformer(src: str, dst: str) -> pyproj.Transformer:
+    cache = _thread_cache("transformers")
+    if (src, dst) not in cache:
+        cache[(src, dst)] = _make_transformer(src, dst)
+    return cache[(src, dst)]
+
+
+def _make_transformer(src: str, dst: str) -> pyproj.Transformer:
     return pyproj.Transformer.from_crs(horizontal(src), horizontal(dst), always_xy=True)
 
 
