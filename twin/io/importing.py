@@ -42,8 +42,6 @@ def check_readable(path: pathlib.Path) -> None:
     """Fail with one clear line for a missing, unreadable or empty file."""
     if not path.exists():
         raise InputError(path, "no such file")
-    if path.is_dir() and not path.suffix.lower() in (".gdb",):
-        raise InputError(path, "is a directory; give a file")
     if path.is_file() and path.stat().st_size == 0:
         raise InputError(path, "the file is empty")
 
@@ -54,6 +52,12 @@ def choose_importer(path: pathlib.Path, *, registry: PluginRegistry | None = Non
     if importer:
         return reg.contribution("importers", importer)
     candidates = reg.importers_for(path)
+    if path.is_dir():  # folders (a GTFS feed unzipped): only importers declaring `folders = true`, by content
+        folder_readers = _by_priority([c for c in reg.contributions("importers") if c.fields.get("folders")])
+        for candidate in folder_readers:
+            if "sniff" not in candidate.fields or _sniff(reg, candidate, path):
+                return candidate
+        raise InputError(path, "is a folder that no importer recognises (give a file, or a GTFS feed folder)")
     if not candidates:
         known = sorted({p for c in reg.contributions("importers") for p in c.fields.get("patterns", [])})
         raise InputError(path, f"no importer for this kind of file (known patterns: {', '.join(known)})")
@@ -70,6 +74,17 @@ def choose_importer(path: pathlib.Path, *, registry: PluginRegistry | None = Non
         raise InputError(path, errors[0])
     titles = ", ".join(c.title for c in candidates)
     raise InputError(path, f"the content is not any of: {titles}")
+
+
+def _by_priority(items: list[Contribution]) -> list[Contribution]:
+    return sorted(items, key=lambda c: -int(c.fields.get("priority", 0)))
+
+
+def _sniff(reg: PluginRegistry, candidate: Contribution, path: pathlib.Path) -> bool:
+    try:
+        return bool(reg.call(candidate, path, key="sniff"))
+    except InputError:
+        return False
 
 
 def read_file(

@@ -33,7 +33,7 @@ SECTIONS: dict[str, SectionSpec] = {
     "importers": SectionSpec(
         required=("id", "title", "patterns", "callable"),
         types={"patterns": "list[str]", "callable": "code", "sniff": "code", "priority": "int", "kind": "str",
-               "description": "str", "options": "list[str]"},
+               "description": "str", "options": "list[str]", "folders": "bool"},
         summary="read(path, options) -> LayerData | list[LayerData], chosen by file pattern (and sniff)",
     ),
     "layer_kinds": SectionSpec(
