@@ -197,6 +197,13 @@ def test_replay_movie_shows_buses_moving(sample, tmp_path, capsys):
                  "--width", "2"]) == 0
     assert "21 frames" in capsys.readouterr().err
     assert read_movie_info(out)["frames"] == 21
+    assert twin(["bookmark", p, "add", "Ring", "--camera", "Buses", "--caption", "Buses on the ring road"]) == 0
+    marked = tmp_path / "marked.mp4"
+    assert twin(["movie", p, "--out", str(marked), "--from", "2024-05-01T08:00", "--to", "2024-05-01T08:01",
+                 "--speed", "60", "--fps", "2", "--size", "320x240", "--bookmark", "Ring"]) == 0
+    first, last = movie_frames(marked)[[0, -1]]
+    assert np.median(first[240 - 52 - 10:240 - 52, 110:210]) < 90  # the bookmark's caption band
+    assert np.median(first[18:28, 20:90]) < 110 and np.abs(first.astype(int) - last).max() > 100  # clock; buses moved
     with Project.open(sample, read_only=True) as project:  # the same frames, checked in numbers
         plotter = offscreen_plotter((320, 240))
         try:

@@ -176,7 +176,8 @@ def fly_to(viewer, bookmark: Bookmark, *, seconds: float = 1.2, timeline=None, t
 
 
 class QtPresentation(QtCore.QObject):
-    """The window full screen, only the 3D view, playing a tour with captions; :meth:`leave` (Esc) undoes it."""
+    """The window full screen, only the 3D view, playing a tour with captions; at the end the last view stays
+    until :meth:`leave` (Esc), which undoes it all."""
 
     finished = QtCore.Signal()
 
@@ -211,7 +212,6 @@ class QtPresentation(QtCore.QObject):
             shortcut.setContext(QtCore.Qt.ShortcutContext.WindowShortcut)
             shortcut.activated.connect(slot)
             self._shortcuts.append(shortcut)
-        self.player.finished.connect(self._on_finished)
         self.active = True
         self._show_hint()
         self.viewer.setFocus()
@@ -227,9 +227,6 @@ class QtPresentation(QtCore.QObject):
 
     def _place_hint(self) -> None:
         self.hint.move(max((self.viewer.width() - self.hint.width()) // 2, 0), 24)
-
-    def _on_finished(self) -> None:
-        """At the end of the tour the last view stays until Esc."""
 
     def leave(self) -> None:
         """Stop, put the window and the layers back as they were."""

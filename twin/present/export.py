@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
-from twin.present.movie import DEFAULT_CRF, MovieCancelled, MovieWriter, check_movie_size
+from twin.present.movie import DEFAULT_CRF, DEFAULT_PRESET, MovieCancelled, MovieWriter, check_movie_size
 from twin.present.scene import ScenePresenter, bookmark_frame
 from twin.present.store import PresentStore
 from twin.present.tours import Frame, TourPlayer, replay_frame_count, replay_frames
@@ -72,14 +72,15 @@ def _scene(project, size: tuple[int, int]):
 
 def render_frames(project, out: str | pathlib.Path, make_frames: Callable[[object], Iterable[Frame]], count: int, *,
                   size: tuple[int, int] = (1280, 720), fps: float = 30.0, clock: bool = False, crf: int = DEFAULT_CRF,
-                  progress: Progress | None = None, cancelled: Callable[[], bool] | None = None) -> MovieResult:
+                  preset: str = DEFAULT_PRESET, progress: Progress | None = None,
+                  cancelled: Callable[[], bool] | None = None) -> MovieResult:
     """Render the frames ``make_frames(scene)`` yields into an MP4 at ``out`` (``count`` frames expected)."""
     size = check_movie_size(size)
     started = time.perf_counter()
     scene = _scene(project, size)
     try:
         presenter = ScenePresenter(scene, timezone=project.timezone, clock=clock)
-        with MovieWriter(out, size, fps, crf=crf) as writer:
+        with MovieWriter(out, size, fps, crf=crf, preset=preset) as writer:
             for frame in make_frames(scene):
                 presenter.apply(frame)
                 writer.write(grab(scene))
@@ -114,8 +115,8 @@ def replay_movie(project, out: str | pathlib.Path, *, start: dt.datetime, end: d
                  crf: int = DEFAULT_CRF, progress: Progress | None = None,
                  cancelled: Callable[[], bool] | None = None) -> MovieResult:
     """A timeline replay from ``start`` to ``end`` at ``speed`` (simulated seconds per second) with a fixed
-    camera: a preset or layer name, or a pose in the project CRS (``camera``), or a bookmark's view and layers
-    (``bookmark``); the clock shows."""
+    camera: a preset or layer name, or a pose in the project CRS (``camera``), or a bookmark's view, layers and
+    caption (``bookmark``); the clock shows."""
     mark = PresentStore(project).bookmark(bookmark) if bookmark else None
 
     def make(scene) -> Iterable[Frame]:
@@ -126,8 +127,11 @@ def replay_movie(project, out: str | pathlib.Path, *, start: dt.datetime, end: d
             pose, layers, stage = None, None, None
         else:
             pose, layers, stage = mark.camera, mark.layers, mark.stage
-        return replay_frames(start, end, speed=speed, fps=fps, camera=pose, window=window, width=width,
-                             layers=layers, stage=stage)
+        frames = replay_frames(start, end, speed=speed, fps=fps, camera=pose, window=window, width=width,
+                               layers=layers, stage=stage)
+        if mark is None or not mark.caption:
+            return frames
+        return (dataclasses.replace(f, caption=mark.caption, caption_opacity=1.0) for f in frames)
 
     count = replay_frame_count(start, end, speed=speed, fps=fps)
     return render_frames(project, out, make, count, size=size, fps=fps, clock=True, crf=crf, progress=progress,
