@@ -27,18 +27,15 @@ def sample_cache(tmp_path_factory) -> pathlib.Path:
 
 @pytest.fixture
 def window(qtbot, tmp_path, sample_cache):
-    from twin_ui.bookmarks_dock import install_bookmarks
     from twin_ui.fonts import install_fonts
-    from twin_ui.presentation import install_presentation
     from twin_ui.settings import AppSettings
     from twin_ui.window import QtMainWindow
 
     install_fonts(QtWidgets.QApplication.instance())
     settings = AppSettings(QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat))
     project = Project.open(present_projects.sample_project(tmp_path, cache=sample_cache))
-    win = QtMainWindow(project, settings=settings)
-    install_bookmarks(win)
-    install_presentation(win)
+    win = QtMainWindow(project, settings=settings)  # the window installs the bookmarks dock and presentation mode
+    assert win.bookmarks_dock is not None and win.findChild(QtWidgets.QDockWidget, "dock_bookmarks")
     win.resize(1100, 760)
     win.show()
     assert win.viewer.wait_until_ready(30), "the 3D view never rendered"

@@ -70,6 +70,11 @@ class QtMainWindow(QtWidgets.QMainWindow):
         from twin_ui.actions import install_actions  # the menus and toolbars need the project's layer model
 
         self.commands = install_actions(self)
+        from twin_ui.bookmarks_dock import install_bookmarks
+        from twin_ui.presentation import install_presentation
+
+        install_bookmarks(self)  # Bookmarks dock (bookmarks and tours), Ctrl+5, in View > Panels
+        install_presentation(self)  # Present menu: Start Presentation (F5, Esc leaves), Export Movie (Ctrl+Shift+M)
         self.resizeDocks([self.layers_dock, self.inspector_dock], [300, 320], QtCore.Qt.Orientation.Horizontal)
         self.resizeDocks([self.timeline_dock, self.sql_dock], [70, 220], QtCore.Qt.Orientation.Vertical)
         self.restore_window_state()
