@@ -31,7 +31,7 @@ import pyarrow as pa
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
 
-from twin.io.layerdata import SURFACE_CODES, ImportReport, LayerData, MeshData  # noqa: E402
+from twin.layerdata import SURFACE_CODES, ImportReport, LayerData, MeshData  # noqa: E402
 from twin.store.project import Project  # noqa: E402
 from twin.store.writer import write_layer  # noqa: E402
 

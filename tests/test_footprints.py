@@ -7,7 +7,7 @@ import pytest
 import shapely
 
 from twin.geometry import extrude_footprints, footprint_base_z, polygon_rings, resolve_heights, triangulate_rings
-from twin.io.layerdata import SURFACE_CODES
+from twin.layerdata import SURFACE_CODES
 
 
 def _parts(mesh):

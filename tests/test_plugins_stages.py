@@ -7,7 +7,7 @@ import pyarrow as pa
 import pytest
 
 from twin import stages as st
-from twin.io.layerdata import ImportReport, LayerData
+from twin.layerdata import ImportReport, LayerData
 from twin.plugins.manifest import Manifest
 from twin.plugins.registry import PluginRegistry
 

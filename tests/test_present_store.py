@@ -11,7 +11,7 @@ import pytest
 import shapely
 
 from twin.errors import ProjectError
-from twin.io.layerdata import ImportReport, LayerData
+from twin.layerdata import ImportReport, LayerData
 from twin.present.bookmarks import Bookmark
 from twin.present.store import PresentStore
 from twin.present.tours import Tour, TourStop

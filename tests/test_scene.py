@@ -11,7 +11,7 @@ import pytest
 import shapely
 
 from twin.errors import ProjectError
-from twin.io.layerdata import SURFACE_CODES, ImportReport, LayerData, MeshData
+from twin.layerdata import SURFACE_CODES, ImportReport, LayerData, MeshData
 from twin.store.project import Project
 from twin.store.writer import write_layer
 

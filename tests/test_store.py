@@ -10,7 +10,7 @@ import pytest
 import shapely
 
 from twin.errors import InputError, ProjectError
-from twin.io.layerdata import ImportReport, LayerData, MeshData
+from twin.layerdata import ImportReport, LayerData, MeshData
 from twin.store.project import Project
 from twin.store import schema
 from twin.store.writer import write_layer, write_layers

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pytest
 import shapely
 
-from twin.io.layerdata import ImportReport, LayerData
+from twin.layerdata import ImportReport, LayerData
 from twin.store.writer import write_layer
 from twin.time.range import TimeRange, to_us
 from twin.time.slicing import EventTrack, MovingTrack, Readings, interpolate

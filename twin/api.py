@@ -5,7 +5,7 @@ Plugins (built-in ones included) import from here only, so the core can change b
 
 from twin.crs import choose_project_crs, is_geographic, normalize_crs, transform_xy
 from twin.errors import ImportCancelled, InputError, TwinError
-from twin.io.layerdata import KINDS, SURFACE_CODES, ImportReport, LayerData, MeshData, Skipped
+from twin.layerdata import KINDS, SURFACE_CODES, ImportReport, LayerData, MeshData, Skipped
 from twin.io.options import ImportOptions
 
 __all__ = [

@@ -16,7 +16,7 @@ import pathlib
 from typing import Any
 
 from twin.io.importing import layer_names, read_file, sha256_of
-from twin.io.layerdata import LayerData
+from twin.layerdata import LayerData
 from twin.io.options import ImportOptions
 from twin.plugins.manifest import Contribution
 from twin.store.project import LayerInfo, Project

@@ -13,7 +13,7 @@ import numpy as np
 import shapely
 
 from twin.geometry.triangulate import polygon_rings, triangulate_rings
-from twin.io.layerdata import SURFACE_CODES, MeshData
+from twin.layerdata import SURFACE_CODES, MeshData
 
 #: Where a feature's height came from (codes returned by :func:`resolve_heights`).
 HEIGHT_SOURCES = ("height", "storeys", "default")

@@ -11,7 +11,7 @@ import hashlib
 import pathlib
 
 from twin.errors import InputError
-from twin.io.layerdata import ImportReport, LayerData
+from twin.layerdata import ImportReport, LayerData
 from twin.io.options import ImportOptions
 from twin.plugins.manifest import Contribution
 from twin.plugins.registry import PluginRegistry, registry as default_registry

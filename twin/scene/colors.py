@@ -111,7 +111,7 @@ def categorical_coloring(values: AttributeValues, style: Style) -> Coloring:
 
 def surface_coloring(present: np.ndarray) -> Coloring:
     """Colours per semantic surface code (roof, wall, ground...), legend of the codes ``present``."""
-    from twin.io.layerdata import SURFACE_NAMES
+    from twin.layerdata import SURFACE_NAMES
 
     table = np.zeros((256, 3), dtype=np.uint8)
     for code, color in SURFACE_COLORS.items():

@@ -21,7 +21,7 @@ from twin.store.project import LayerInfo, Project
 
 #: cell array of feature ids on every scene mesh (picking, per-feature colouring)
 FID = "fid"
-#: cell array of semantic surface codes (``twin.io.layerdata.SURFACE_CODES``) on building meshes
+#: cell array of semantic surface codes (``twin.layerdata.SURFACE_CODES``) on building meshes
 SURFACE = "surface"
 
 

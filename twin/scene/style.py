@@ -29,7 +29,7 @@ DEFAULT_COLOR = "#4f86c6"
 DISTINCT_COLORS = ("#e53935", "#1e88e5", "#43a047", "#fb8c00", "#8e24aa", "#00897b", "#3949ab", "#d81b60",
                    "#6d4c41", "#fdd835", "#546e7a", "#c0ca33")
 
-#: colours of semantic surfaces (``twin.io.layerdata.SURFACE_CODES``) when ``color_by == "surface"``
+#: colours of semantic surfaces (``twin.layerdata.SURFACE_CODES``) when ``color_by == "surface"``
 SURFACE_COLORS = {
     0: "#d9d4cc",  # unclassified
     1: "#8d8780",  # ground

@@ -16,7 +16,7 @@ import shapely
 
 from twin.crs import centre_lonlat, choose_project_crs, same_crs, transform_xy
 from twin.errors import InputError, ProjectError
-from twin.io.layerdata import LayerData, MeshData
+from twin.layerdata import LayerData, MeshData
 from twin.store.project import LayerInfo, Project
 
 RESERVED_COLUMNS = ("fid", "geom")

@@ -24,7 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import shapely
 
-from twin.io.layerdata import ImportReport, LayerData
+from twin.layerdata import ImportReport, LayerData
 from twin.time.range import from_us
 from twin.time.temporal import TemporalProperties
 
