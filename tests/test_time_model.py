@@ -23,8 +23,11 @@ def hour_timeline(**kwargs) -> Timeline:
 
 
 def recorder(timeline: Timeline) -> list:
+    """Every signal of ``timeline.events`` as (name, value); ``finished`` carries None."""
     events: list = []
-    timeline.subscribe(lambda event, value: events.append((event, value)))
+    for name in ("range", "playing", "speed", "loop", "window", "extent"):
+        getattr(timeline.events, name).connect(lambda value, name=name: events.append((name, value)))
+    timeline.events.finished.connect(lambda: events.append(("finished", None)))
     return events
 
 

@@ -165,7 +165,8 @@ class QtTimeline(QtWidgets.QWidget):
         """Control another timeline (``None`` disables the controls)."""
         self.pause()
         if self.timeline is not None:
-            self.timeline.unsubscribe(self._on_event)
+            self.timeline.events.range.disconnect(self._on_range)
+            self.timeline.events.playing.disconnect(self._on_playing)
         self.timeline = timeline
         if timezone:
             self.timezone = timezone
@@ -178,7 +179,8 @@ class QtTimeline(QtWidgets.QWidget):
             self.extent_label.setText("Import tracks, events or sensor readings to replay them here.")
             self.extent_label.setEnabled(True)
             return
-        timeline.subscribe(self._on_event)
+        timeline.events.range.connect(self._on_range)
+        timeline.events.playing.connect(self._on_playing)
         for combo, value in ((self.speed, float(timeline.speed)), (self.loop, timeline.loop),
                              (self.window_mode, timeline.window), (self.step_combo, timeline.frame_step)):
             combo.blockSignals(True)
@@ -239,17 +241,17 @@ class QtTimeline(QtWidgets.QWidget):
             self.timeline.advance(min(elapsed, 0.25))  # a long frame must not jump far ahead
 
     # ----- model events ----------------------------------------------------------------------
-    def _on_event(self, event: str, value) -> None:
-        if event == "range":
-            self._show_range(value)
-            self.range_changed.emit(value)
-        elif event == "playing":
-            self.play_button.setIcon(icons.standard("SP_MediaPause" if value else "SP_MediaPlay"))
-            if value:
-                self._last_tick = time.perf_counter()
-                self.timer.start()
-            else:
-                self.timer.stop()
+    def _on_range(self, value) -> None:
+        self._show_range(value)
+        self.range_changed.emit(value)
+
+    def _on_playing(self, value: bool) -> None:
+        self.play_button.setIcon(icons.standard("SP_MediaPause" if value else "SP_MediaPlay"))
+        if value:
+            self._last_tick = time.perf_counter()
+            self.timer.start()
+        else:
+            self.timer.stop()
 
     def _show_range(self, value) -> None:
         timeline = self.timeline

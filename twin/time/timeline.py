@@ -5,20 +5,22 @@ Modelled on QGIS's temporal controller (``QgsTemporalNavigationObject``) and kep
 windows. It has no clock of its own: the UI's timer calls :meth:`Timeline.advance` with the wall
 seconds since the last tick, which makes the model testable without waiting.
 
-Listeners are plain callables ``callback(event, value)``:
+Its events are psygnal signals (``timeline.events``), the same library the model uses:
 
-- ``"range"``: the current :class:`TimeRange` (after any move, mode or width change);
-- ``"playing"``: ``True``/``False``; ``"speed"``: the multiplier; ``"loop"``: the :class:`LoopMode`;
-- ``"window"``: the :class:`WindowMode`; ``"extent"``: the new extent; ``"finished"``: ``None`` when a
-  ``once`` replay reaches its end and pauses.
+- ``range``: the current :class:`TimeRange` (after any move, mode or width change; only when it changed);
+- ``playing``: ``True``/``False``; ``speed``: the multiplier; ``loop``: the :class:`LoopMode`;
+- ``window``: the :class:`WindowMode`; ``extent``: the new extent; ``finished``: a ``once`` replay reached
+  its end and paused.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
+
+from psygnal import Signal, SignalGroup
 
 from twin.time.range import TimeRange, as_utc
 
@@ -27,7 +29,18 @@ SPEED_MAX = 3600.0
 #: the multipliers a UI offers (real time .. one hour a second)
 SPEED_PRESETS = (1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600)
 
-Listener = Callable[[str, Any], None]
+
+
+class TimelineEvents(SignalGroup):
+    """What a :class:`Timeline` tells its listeners."""
+
+    range = Signal(object)  # TimeRange
+    playing = Signal(bool)
+    speed = Signal(float)
+    loop = Signal(object)  # LoopMode
+    window = Signal(object)  # WindowMode
+    extent = Signal(object)  # TimeRange
+    finished = Signal()
 
 
 class LoopMode(str, enum.Enum):
@@ -70,26 +83,14 @@ class Timeline:
         self._loop = LoopMode(loop)
         self._window = WindowMode(window)
         self._width = _positive(width, "window width")
-        self._listeners: list[Listener] = []
+        self.events = TimelineEvents()
         self._last_range = self.range
-
-    # ----- listeners -----------------------------------------------------------------------
-    def subscribe(self, callback: Listener) -> None:
-        """Call ``callback(event, value)`` on every change (see the module docstring)."""
-        self._listeners.append(callback)
-
-    def unsubscribe(self, callback: Listener) -> None:
-        self._listeners.remove(callback)
-
-    def _emit(self, event: str, value: Any) -> None:
-        for callback in list(self._listeners):
-            callback(event, value)
 
     def _emit_range(self) -> None:
         current = self.range
         if current != self._last_range:
             self._last_range = current
-            self._emit("range", current)
+            self.events.range.emit(current)
 
     # ----- state ---------------------------------------------------------------------------
     @property
@@ -160,12 +161,12 @@ class Timeline:
         """Change the extent; the current time is kept when inside, else clamped."""
         self._extent = extent
         self._current = extent.clamp(self._current)
-        self._emit("extent", extent)
+        self.events.extent.emit(extent)
         self._emit_range()
 
     def set_speed(self, speed: float) -> None:
         self._speed = _check_speed(speed)
-        self._emit("speed", self._speed)
+        self.events.speed.emit(self._speed)
 
     def set_frame_step(self, step: dt.timedelta) -> None:
         self._frame_step = _positive(step, "frame step")
@@ -174,14 +175,14 @@ class Timeline:
         self._loop = LoopMode(loop)
         if self._loop is not LoopMode.BOUNCE:
             self._direction = 1
-        self._emit("loop", self._loop)
+        self.events.loop.emit(self._loop)
 
     def set_window(self, window: WindowMode | str, *, width: dt.timedelta | None = None) -> None:
         """Change the window mode (and the width of interval/trail windows)."""
         self._window = WindowMode(window)
         if width is not None:
             self._width = _positive(width, "window width")
-        self._emit("window", self._window)
+        self.events.window.emit(self._window)
         self._emit_range()
 
     def play(self) -> None:
@@ -191,12 +192,12 @@ class Timeline:
             self._emit_range()
         if not self._playing:
             self._playing = True
-            self._emit("playing", True)
+            self.events.playing.emit(True)
 
     def pause(self) -> None:
         if self._playing:
             self._playing = False
-            self._emit("playing", False)
+            self.events.playing.emit(False)
 
     def toggle(self) -> None:
         """Play when paused, pause when playing (the play button)."""
@@ -243,7 +244,7 @@ class Timeline:
         self._emit_range()
         if finished:
             self.pause()
-            self._emit("finished", None)
+            self.events.finished.emit()
         return self.range
 
     # ----- helpers -------------------------------------------------------------------------
