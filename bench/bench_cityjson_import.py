@@ -4,7 +4,7 @@ For each synthetic file (made by bench/gen_cityjson.py into bench/out/, reused w
 
 - ``json.load`` of the file (the naive baseline: parsing only; ``json.loads`` per line for
   CityJSONSeq), with and without the garbage collector;
-- our import: ``twin.io.importing.import_file`` (parse, triangulate, footprints, write into a new
+- our import: ``twin.io.service.import_file`` (parse, triangulate, footprints, write into a new
   project file), with its phases;
 - ``cjio FILE export obj`` (parse and triangulate, the peer tool) when cjio is installed
   (``pip install cjio triangle``; benchmark only, not an app dependency).
@@ -66,7 +66,7 @@ def child(mode: str, path: pathlib.Path) -> dict:
         return {"seconds": seconds, "peak": _peak() - before, "objects": objects}
     import twin_plugins.formats.cityjson.reader  # noqa: F401  (libraries loaded before the baseline)
     from twin.api import ImportOptions
-    from twin.io.importing import import_file
+    from twin.io.service import import_file
     from twin.store.project import Project
 
     phases = []

@@ -30,7 +30,7 @@ import numpy as np
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from twin.io.importing import import_file  # noqa: E402
+from twin.io.service import import_file  # noqa: E402
 from twin.io.options import ImportOptions  # noqa: E402
 from twin.store.project import Project  # noqa: E402
 from twin_plugins.formats.csv_points import read_csv_points  # noqa: E402

@@ -79,7 +79,7 @@ def import_with_dialog(app, window, path: pathlib.Path, recorder: TickRecorder) 
 
 def import_on_gui_thread(app, window, path: pathlib.Path, recorder: TickRecorder) -> tuple[list[float], float]:
     """The naive way: ``import_file`` called on the GUI thread, then the layer built and drawn there too."""
-    from twin.io.importing import import_file
+    from twin.io.service import import_file
     from twin.io.options import ImportOptions
 
     recorder.start()

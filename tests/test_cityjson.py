@@ -12,7 +12,7 @@ import pytest
 import shapely
 
 from twin.api import SURFACE_CODES, ImportOptions, InputError
-from twin.io.importing import import_file
+from twin.io.service import import_file
 from twin.store.project import Project
 
 

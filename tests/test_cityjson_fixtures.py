@@ -10,7 +10,7 @@ import pytest
 import shapely
 
 from twin.api import SURFACE_CODES, ImportOptions
-from twin.io.importing import import_file
+from twin.io.service import import_file
 from twin.store.project import Project
 
 ORIGIN = np.array([210000.0, 440000.0, 30.0])  # the fixtures' transform.translate

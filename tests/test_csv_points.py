@@ -9,7 +9,7 @@ import shapely
 
 from twin.crs import transform_xy
 from twin.errors import InputError
-from twin.io.importing import import_file
+from twin.io.service import import_file
 from twin.io.options import ImportOptions
 
 CSV = "csv-points"  # the importer under test (time-aware CSV importers of the timeline take precedence)

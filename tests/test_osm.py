@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pytest
 
-from twin.io.importing import import_file
+from twin.io.service import import_file
 from twin.io.options import ImportOptions
 from twin_plugins.formats.footprints import measure_values
 from twin_plugins.formats.osm import tag_values

@@ -11,7 +11,8 @@ import pytest
 import fake_dist  # tests/fixtures/plugins, on the path through conftest
 
 from twin.errors import InputError
-from twin.io.importing import import_file, read_file
+from twin.io.importing import read_file
+from twin.io.service import import_file
 from twin.io.options import ImportOptions
 from twin.plugins.manifest import Manifest, ManifestError
 from twin.plugins.registry import PluginError, PluginRegistry, registry as global_registry

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from twin.errors import TwinError
-from twin.io.importing import import_file
+from twin.io.service import import_file
 from twin.plugins.analyses import parse_params, run_analysis
 from twin.plugins.context import PanelContext, Selection
 from twin.plugins.manifest import Manifest

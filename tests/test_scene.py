@@ -115,7 +115,7 @@ def test_building_mesh_from_the_store_is_local_with_fid_and_surfaces(scene):
 
 
 def test_zurich_coordinates_do_not_jitter_in_float32(shared_data, tmp_path):
-    from twin.io.importing import import_file
+    from twin.io.service import import_file
     from twin.scene.meshes import building_mesh, read_mesh_rows
     from twin.scene.origin import project_origin
 

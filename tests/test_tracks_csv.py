@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from twin.cli.main import main as twin_main
-from twin.io.importing import choose_importer, import_file, read_file
+from twin.io.importing import choose_importer, read_file
+from twin.io.service import import_file
 from twin.io.options import ImportOptions
 from twin.time.range import TimeRange
 from twin.time.slicing import Readings

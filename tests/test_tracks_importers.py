@@ -14,7 +14,8 @@ import pytest
 
 from twin.cli.main import main as twin_main
 from twin.errors import InputError
-from twin.io.importing import choose_importer, import_file, read_file
+from twin.io.importing import choose_importer, read_file
+from twin.io.service import import_file
 from twin.io.options import ImportOptions
 from twin.time.slicing import MovingTrack
 

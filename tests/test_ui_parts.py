@@ -167,45 +167,6 @@ def test_settings_remember_recent_projects_and_queries(tmp_path, settings):
     assert again.preference("stage_filter", 0) == 3
 
 
-def test_read_then_write_without_reading_twice(qapp, city, shared_data, monkeypatch):
-    from twin_ui import import_jobs
-    from twin_ui.workers import Task
-
-    calls = []
-    real = import_jobs.read_file
-    monkeypatch.setattr(import_jobs, "read_file", lambda *a, **k: calls.append(a) or real(*a, **k))
-    progress = []
-    task = Task(1, lambda _id, fraction, message: progress.append(fraction))
-    read = import_jobs.read_job(task, shared_data / "C" / "osan_cctv.csv", import_jobs.ImportOptions())
-    detected = read.detected()
-    assert detected["format"] == "CSV with coordinates" and detected["encoding"] == "UTF-8"
-    assert detected["x column"] == "설치위치_경도" and read.skipped_count == 11 and read.feature_count == 556
-    result = import_jobs.write_job(task, city, read, name="CCTV Osan", stage=2, service="safety")
-    assert len(calls) == 1  # the file was read once
-    layer = city.layer("CCTV Osan")
-    assert (layer.stage, layer.service, layer.feature_count) == (2, "safety", 556)
-    assert result.reports[0].skipped and progress[-1] == 1.0
-
-
-def test_cancelled_read_raises_and_leaves_the_project(qapp, city, shared_data):
-    from twin.errors import ImportCancelled
-    from twin_ui import import_jobs
-    from twin_ui.workers import Task
-
-    task = Task(1, lambda *_: None)
-    task.cancel()
-    with pytest.raises(ImportCancelled):
-        import_jobs.read_job(task, shared_data / "C" / "korea_school_zones_national_cp949.csv", import_jobs.ImportOptions())
-    assert len(city.layers()) == 4
-
-
-def test_default_layer_name_matches_the_cli():
-    from twin_ui.import_jobs import default_layer_name
-
-    assert default_layer_name(pathlib.Path("/x/delft.city.json")) == "delft"
-    assert default_layer_name(pathlib.Path("osan_cctv.csv")) == "osan_cctv"
-
-
 def test_save_as_copies_the_file_and_open_refuses_other_files(tmp_path, city):
     from twin.errors import ProjectError
     from twin_ui.project_files import open_project, save_project_as

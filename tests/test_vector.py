@@ -14,7 +14,8 @@ import shapely
 
 from twin.errors import InputError
 from twin.io.export import export_layer
-from twin.io.importing import choose_importer, import_file
+from twin.io.importing import choose_importer
+from twin.io.service import import_file
 from twin.io.options import ImportOptions
 from twin_plugins.formats.vector import sniff
 

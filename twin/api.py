@@ -102,7 +102,8 @@ __all__ += [
 ]
 
 # ----- what plugin code receives, and how a plugin's tests drive it (docs/plugins.md) --------
-from twin.io.importing import import_file, read_file  # noqa: E402
+from twin.io.importing import read_file  # noqa: E402
+from twin.io.service import import_file  # noqa: E402
 from twin.plugins.analyses import run_analysis  # noqa: E402
 from twin.plugins.context import PanelContext, Selection  # noqa: E402
 from twin.store.project import LayerInfo, Project  # noqa: E402

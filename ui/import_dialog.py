@@ -12,9 +12,9 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from twin import stages
 from twin.errors import ImportCancelled, TwinError
 from twin.io.options import ImportOptions
-from twin.store.project import Project
+from twin.io.service import ImportOutcome, ImportPlan, ImportService, default_layer_name
 from twin_ui import icons
-from twin_ui.import_jobs import ReadResult, WriteResult, default_layer_name, read_job, write_job
+from twin_ui.import_jobs import read_job, write_job
 from twin_ui.workers import LatestRunner
 
 ENCODINGS = ("", "utf-8", "utf-8-sig", "cp949", "euc-kr", "latin-1")
@@ -37,12 +37,13 @@ class QtImportDialog(QtWidgets.QDialog):
 
     imported = QtCore.Signal(list)
 
-    def __init__(self, project: Project, path: str | pathlib.Path, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, service: ImportService, path: str | pathlib.Path, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
-        self.project = project
+        self.service = service
+        self.project = service.project
         self.path = pathlib.Path(path)
-        self.read_result: ReadResult | None = None
-        self.write_result: WriteResult | None = None
+        self.read_result: ImportPlan | None = None
+        self.write_result: ImportOutcome | None = None
         self.setWindowTitle(f"Import {self.path.name}")
         self.setMinimumWidth(900)
         self.reader = LatestRunner(self)
@@ -185,9 +186,9 @@ class QtImportDialog(QtWidgets.QDialog):
         self.read_result = None
         self._set_busy(True, "Reading…")
         self.message.setText("")
-        self.reader.submit(read_job, self.path, self.options())
+        self.reader.submit(read_job, self.service, self.path, self.options())
 
-    def _on_read(self, result: ReadResult) -> None:
+    def _on_read(self, result: ImportPlan) -> None:
         self.read_result = result
         self._set_busy(False)
         self._show_detected(result.detected())
@@ -196,10 +197,10 @@ class QtImportDialog(QtWidgets.QDialog):
         n, skipped = result.feature_count, result.skipped_count
         note = f", <b>{skipped}</b> row(s) will be skipped (see below)" if skipped else ""
         self._say(f"Ready to import <b>{n:,}</b> feature(s){note}.", ok=True)
-        self.report.setPlainText("\n".join(d.report.summary() for d in result.datas))
+        self.report.setPlainText(result.summary())
         self.progress.setValue(0)
         self.progress.setFormat("Read; not yet imported")
-        self.import_button.setEnabled(n > 0 or any(d.tables for d in result.datas))
+        self.import_button.setEnabled(result.writable)
 
     def _on_read_failed(self, exc: object, trace: str) -> None:
         self._set_busy(False)
@@ -238,16 +239,16 @@ class QtImportDialog(QtWidgets.QDialog):
                 return item.text(1)
         return None
 
-    def _suggest(self, result: ReadResult) -> None:
+    def _suggest(self, result: ImportPlan) -> None:
         """Pre-select the stage and service the twin-stages rules suggest (unless the user chose)."""
-        hint = stages.suggest_for_data(self.path, result.datas)
+        hint = result.suggestion
         if hint.stage is not None and self.stage_combo.currentData() is None:
             self.stage_combo.setCurrentIndex(self.stage_combo.findData(hint.stage))
         if hint.service is not None and not self.service_combo.currentText():
             self.service_combo.setCurrentText(hint.service)
         self.suggestion.setText(f"Suggested: {hint.describe()}" if hint else "")
 
-    def _fill_columns(self, result: ReadResult) -> None:
+    def _fill_columns(self, result: ImportPlan) -> None:
         columns = result.columns()
         detected = result.datas[0].report.detected
         for combo, key in ((self.x_combo, "x column"), (self.y_combo, "y column")):
@@ -266,10 +267,10 @@ class QtImportDialog(QtWidgets.QDialog):
             return
         self._set_busy(True, "Writing…")
         self.cancel_button.setEnabled(False)  # one transaction: it completes or fails as a whole
-        self.writer.submit(write_job, self.project, self.read_result, name=self.name_edit.text().strip(),
-                           stage=self.stage_combo.currentData(), service=self.service_combo.currentText().strip())
+        self.writer.submit(write_job, self.service, self.read_result, name=self.name_edit.text().strip(),
+                           stage=self.stage_combo.currentData(), service_name=self.service_combo.currentText().strip())
 
-    def _on_written(self, result: WriteResult) -> None:
+    def _on_written(self, result: ImportOutcome) -> None:
         self.write_result = result
         self._set_busy(False)
         self.progress.setValue(1000)

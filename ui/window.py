@@ -217,12 +217,13 @@ class QtMainWindow(QtWidgets.QMainWindow):
     # ----- import ------------------------------------------------------------------------------
     def import_files(self, paths: list[str | pathlib.Path]) -> list[QtWidgets.QDialog]:
         """Open the import dialog for each file, one after the other."""
+        from twin.io.service import ImportService
         from twin_ui.import_dialog import QtImportDialog
 
         dialogs = []
         previous: QtWidgets.QDialog | None = None
         for path in paths:
-            dialog = QtImportDialog(self.project, path, self)
+            dialog = QtImportDialog(ImportService(self.project), path, self)
             dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
             dialog.imported.connect(self._on_imported)
             if previous is None:

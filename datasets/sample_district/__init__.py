@@ -32,7 +32,7 @@ def build_sample_project(path: str | pathlib.Path, *, seed: int = 51, overwrite:
 
     Refuses an existing project unless ``overwrite``. Returns the project path.
     """
-    from twin.io.importing import import_file
+    from twin.io.service import import_file
     from twin.io.options import ImportOptions
     from twin.store.project import Project
 

@@ -8,7 +8,7 @@ import sys
 
 from twin.cli.progress import ProgressLine
 from twin.errors import ImportCancelled, InputError, TwinError
-from twin.io.importing import import_file
+from twin.io.service import import_file
 from twin.io.options import ImportOptions
 from twin.store.project import DEFAULT_TIMEZONE, Project
 

@@ -1,33 +1,19 @@
-"""Import files into a project: choose the importer by file pattern (and content), read, write.
+"""Reading a file for an import: choose the importer by file pattern (and content), read, name the layers.
 
 The importers come from plugins (built-in ones through the same entry points as third-party
-ones). Reading never touches the project; writing is one transaction.
+ones). Reading never touches the project; :mod:`twin.io.service` plans and writes imports.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import pathlib
 
 from twin.errors import InputError
-from twin.layerdata import ImportReport, LayerData
+from twin.layerdata import LayerData
 from twin.io.options import ImportOptions
 from twin.plugins.manifest import Contribution
 from twin.plugins.registry import PluginRegistry, registry as default_registry
-from twin.stages import Suggestion, suggest_for_data
-from twin.store.project import LayerInfo, Project
-from twin.store.writer import write_layers
-
-
-@dataclasses.dataclass
-class ImportOutcome:
-    """What one file's import produced: its layers and reports."""
-
-    path: pathlib.Path
-    importer: str
-    layers: list[LayerInfo]
-    reports: list[ImportReport]
 
 
 def sha256_of(path: pathlib.Path, *, chunk: int = 1 << 20) -> str:
@@ -113,7 +99,7 @@ def read_file(
     return contribution, datas
 
 
-def layer_names(project: Project, path: pathlib.Path, datas: list[LayerData], wanted: str | None) -> list[str]:
+def layer_names(project, path: pathlib.Path, datas: list[LayerData], wanted: str | None) -> list[str]:
     """Names for the new layers: ``--layer`` or the file's stem, plus the part name for multi-layer files."""
     stem = path.name
     for suffix in (".city.jsonl", ".city.json", ".geojson", ".gpkg", ".json", ".csv", ".shp", ".parquet", ".osm", ".xml", ".zip"):
@@ -134,50 +120,9 @@ def layer_names(project: Project, path: pathlib.Path, datas: list[LayerData], wa
     return names
 
 
-def import_file(
-    project: Project,
-    path: str | pathlib.Path,
-    options: ImportOptions | None = None,
-    *,
-    registry: PluginRegistry | None = None,
-    importer: str | None = None,
-    suggest: bool = False,
-) -> ImportOutcome:
-    """Read ``path`` and write its layers into ``project`` in one transaction.
+def __getattr__(name: str):  # TEMPORARY while tests move: import_file lives in twin.io.service
+    if name in ("import_file", "ImportOutcome"):
+        from twin.io import service
 
-    With ``suggest``, a stage or service the options leave empty is taken from the plugins'
-    suggestion rules (:mod:`twin.stages`) and noted in each layer's report.
-    """
-    path = pathlib.Path(path)
-    options = options or ImportOptions()
-    contribution, datas = read_file(path, options, registry=registry, importer=importer)
-    stage, service = options.stage, options.service
-    if suggest and (stage is None or service is None):
-        stage, service = _apply_suggestion(path, datas, stage, service, registry=registry)
-    options.report_progress(0.95, "writing to the project")
-    names = layer_names(project, path, datas, options.layer)
-    digest = sha256_of(path) if path.is_file() else None
-    layers = write_layers(
-        project,
-        list(zip(datas, names)),
-        stage=stage,
-        service=service,
-        source_file=str(path.resolve()),
-        source_sha256=digest,
-    )
-    options.report_progress(1.0, "done")
-    return ImportOutcome(path=path, importer=contribution.id, layers=layers, reports=[d.report for d in datas])
-
-
-def _apply_suggestion(path: pathlib.Path, datas: list[LayerData], stage: int | None, service: str | None, *,
-                      registry: PluginRegistry | None) -> tuple[int | None, str | None]:
-    """Fill a missing stage/service from the suggestion rules; say so in every report."""
-    suggestion = suggest_for_data(path, datas, registry=registry)
-    picked = Suggestion(
-        stage=suggestion.stage if stage is None else None, service=suggestion.service if service is None else None,
-        stage_reason=suggestion.stage_reason, service_reason=suggestion.service_reason,
-    )
-    if picked:
-        for data in datas:
-            data.report.note(f"suggested {picked.describe()}; choose with --stage/--service")
-    return (stage if stage is not None else picked.stage), (service if service is not None else picked.service)
+        return getattr(service, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
