@@ -16,6 +16,7 @@ facility list with an installation date (``startDate``) or the reference date of
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import functools
 import pathlib
@@ -25,9 +26,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from twin.api import CsvTable, find_coordinate_columns, looks_like_times, normalise_name, parse_numbers, read_csv_table
+from twin.api import CsvTable, InputError, find_coordinate_columns, looks_like_times, normalise_name, parse_numbers, read_csv_table
 
 SNIFF_BYTES = 256 * 1024
+#: what reading the head of a file that is not a CSV table of ours raises: the core's one-line InputError
+#: (empty, binary, undecodable, no header or data rows), the file system's OSError, and the parsers' own
+#: errors (a header field over the csv module's limit, pyarrow's CSV parser). Anything else is a bug and
+#: reaches the plugin registry, which disables the plugin and says why.
+NOT_A_TABLE = (InputError, OSError, UnicodeDecodeError, csv.Error, pa.ArrowInvalid)
 
 _TIME_NAMES = {"timestamp", "time", "datetime", "t", "date", "일시", "발생일시", "사고일시", "측정일시", "측정시간",
                "기준일시", "기준일자", "발생일자", "사고일자", "접수일시", "신고일시", "관측일시", "수집일시", "일자",
@@ -147,15 +153,22 @@ def head_table(path: pathlib.Path, *, encoding: str | None = None) -> CsvTable:
 @functools.lru_cache(maxsize=32)
 def _sniffed(path: str, mtime: float, size: int) -> str | None:
     try:
-        return classify(head_table(pathlib.Path(path)).table).kind
-    except Exception:  # unreadable here: not ours, another importer will say why
+        table = head_table(pathlib.Path(path)).table
+    except NOT_A_TABLE:  # not a CSV table: not ours, another importer will say why
         return None
+    return classify(table).kind  # no except: a failure here is a bug of ours, for the registry to report
 
 
 def kind_of(path: pathlib.Path) -> str | None:
-    """The track kind of a CSV file from its first rows (cached per file version), or None."""
+    """The track kind of a CSV file from its first rows (cached per file version), or None.
+
+    None for a file that cannot be read as a CSV table (see :data:`NOT_A_TABLE`); other errors propagate.
+    """
     path = pathlib.Path(path)
-    stat = path.stat()
+    try:
+        stat = path.stat()
+    except OSError:  # gone or unreadable: not ours
+        return None
     return _sniffed(str(path.resolve()), stat.st_mtime, stat.st_size)
 
 

@@ -31,20 +31,29 @@ SAMPLE_FIELDS = ("speed", "angle")
 OBJECT_FIELDS = ("type",)
 
 
+def head_text(path: pathlib.Path, size: int = 4096) -> str:
+    """The first ``size`` bytes of a file as text (bytes that are not UTF-8 replaced)."""
+    with open(path, "rb") as fh:
+        return fh.read(size).decode("utf-8", errors="replace")
+
+
 def sniff(path: pathlib.Path) -> bool:
-    """True for SUMO FCD output (XML root ``fcd-export``, or CSV/Parquet with ``timestep_time``)."""
+    """True for SUMO FCD output (XML root ``fcd-export``, or CSV/Parquet with ``timestep_time``).
+
+    A file that cannot be read (OSError) or is not Parquet (pyarrow's ArrowInvalid) is not ours: False.
+    Any other exception is a bug and reaches the plugin registry, which disables the plugin and says why.
+    """
     path = pathlib.Path(path)
     suffix = path.suffix.lower()
-    if suffix == ".parquet":
-        try:
-            names = pq.read_schema(path).names
-        except Exception:
-            return False
-        return "timestep_time" in names
-    with open(path, "rb") as fh:
-        head = fh.read(4096).decode("utf-8", errors="replace")
+    try:
+        if suffix == ".parquet":
+            return "timestep_time" in pq.read_schema(path).names
+        head = head_text(path)
+    except (OSError, pa.ArrowInvalid):
+        return False
     if suffix == ".csv":
-        first = head.lstrip("\ufeff").splitlines()[0] if head.strip() else ""
+        lines = head.lstrip("\ufeff").splitlines()  # none at all for a file of only a byte-order mark
+        first = lines[0] if lines else ""
         return first.startswith("timestep_time") and any(f"{k}_id" in first for k in KINDS)
     return "<fcd-export" in head
 
