@@ -47,9 +47,9 @@ def child_app(qt_first: bool) -> None:
     window = QtMainWindow(project, settings=settings)
     window.resize(1440, 900)
     window.show()
-    if not window.viewer.wait_until_ready(120):
+    if not window.view.wait_until_ready(120):
         raise SystemExit("no frame")
-    print(f"READY {time.time():.6f} {len(window.viewer.visuals)} layers", flush=True)
+    print(f"READY {time.time():.6f} {len(window.view.visuals)} layers", flush=True)
     app.processEvents()
 
 

@@ -70,7 +70,7 @@ def import_with_dialog(app, window, path: pathlib.Path, recorder: TickRecorder) 
     dialog.start_write()
     spin(app, lambda: dialog.write_result is not None)
     names = [layer.name for layer in dialog.write_result.layers]
-    spin(app, lambda: all(n in window.viewer.visuals for n in names))
+    spin(app, lambda: all(n in window.view.visuals for n in names))
     _settle(app, 0.3)
     wall = time.perf_counter() - start
     dialog.close()
@@ -85,10 +85,15 @@ def import_on_gui_thread(app, window, path: pathlib.Path, recorder: TickRecorder
     recorder.start()
     start = time.perf_counter()
     _settle(app, 0.05)
-    outcome = import_file(window.project, path, ImportOptions(layer=f"{path.stem} (naive)"))
+    outcome = import_file(window.session.project, path, ImportOptions(layer=f"{path.stem} (naive)"))
     names = [layer.name for layer in outcome.layers]
-    window.viewer._sync(names)  # SceneView.sync: meshes built on the GUI thread
-    spin(app, lambda: all(n in window.viewer.visuals for n in names))
+    scene = window.view.scene
+    scene.deferred = None  # meshes built on the GUI thread, as the scene does without a worker
+    try:
+        window.model.add_layers(outcome.layers)
+    finally:
+        scene.deferred = window.view._build_later
+    spin(app, lambda: all(n in window.view.visuals for n in names))
     _settle(app, 0.3)
     wall = time.perf_counter() - start
     return recorder.stop(), wall
@@ -120,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6 import QtCore
 
     from twin_ui.demo import ensure_demo_project
-    from twin_ui.project_files import open_project
+    from twin_ui.project_files import open_session
     from twin_ui.settings import AppSettings
     from twin_ui.window import QtMainWindow
 
@@ -136,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
             copy = tmp / f"run-{len(results)}-{len(rows)}.twin.duckdb"
             shutil.copyfile(demo, copy)
             settings = AppSettings(QtCore.QSettings(str(tmp / "settings.ini"), QtCore.QSettings.Format.IniFormat))
-            window = QtMainWindow(open_project(copy), settings=settings)
+            window = QtMainWindow(open_session(copy), settings=settings)
             window.resize(1440, 900)
             window.show()
             window.viewer.wait_until_ready(60)

@@ -24,33 +24,40 @@ import sys
 import tempfile
 import time
 
-import numpy as np
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 
 
+def scene_of(project, size):
+    """An off-screen scene of a fresh model of ``project``, and the model: what ``twin movie`` draws."""
+    from twin.model.twin import TwinModel
+    from twin.render.movies import offscreen_scene
+    from twin.store.reader import ProjectReader
+
+    model = TwinModel(ProjectReader(project))
+    return offscreen_scene(model, size), model
+
+
 def build(folder: pathlib.Path) -> pathlib.Path:
     """The sample district with three bookmarks and a tour over them."""
-    from twin.present.scene import capture_bookmark
-    from twin.present.store import PresentStore
+    from twin.model.session import Session
     from twin.present.tours import Tour, TourStop
-    from twin.render.offscreen import offscreen_plotter
-    from twin.render.view import SceneView
-    from twin.store.project import Project
+    from twin.render.movies import offscreen_scene
+    from twin.model.twin import TwinModel
     from twin_datasets.sample_district import build_sample_project
 
     path = build_sample_project(folder / "sample.twin.duckdb")
-    with Project.open(path) as project:
-        plotter = offscreen_plotter((1280, 720))
-        scene = SceneView(project, plotter).load(camera="iso")
-        store = PresentStore(project)
+    with Session.open(path) as session:
+        model = session.bind(TwinModel())
+        scene = offscreen_scene(model, (1280, 720))
         for name, target in (("Overview", "iso"), ("Civic centre", "치안·소방"), ("Plan", "top")):
-            scene.view(target)
-            store.save_bookmark(capture_bookmark(scene, name, caption=f"{name} of the Sejong sample district",
-                                                 layers=None))
-        plotter.close()
-        store.save_tour(Tour("Bench", (TourStop("Overview", hold=0.5), TourStop("Civic centre", 2.0, 0.5),
-                                       TourStop("Plan", 2.0, 0.5))))
+            model.camera.look(target)
+            mark = model.capture_bookmark(name, caption=f"{name} of the Sejong sample district")
+            model.bookmarks.save(mark.replace(layers=None))
+        scene.close()
+        scene.plotter.close()
+        model.tours.save(Tour("Bench", (TourStop("Overview", hold=0.5), TourStop("Civic centre", 2.0, 0.5),
+                                        TourStop("Plan", 2.0, 0.5))))
     return path
 
 
@@ -72,20 +79,23 @@ def rss_mb() -> float:
 
 
 def streamed(project, out, plan, size, fps, preset: str = "veryfast") -> dict:
-    from twin.present.export import render_frames
+    from twin.model.twin import TwinModel
+    from twin.render.movies import render_frames
+    from twin.store.reader import ProjectReader
 
     before = rss_mb()
-    result = render_frames(project, out, lambda scene: plan, len(plan), size=size, fps=fps, preset=preset)
+    result = render_frames(TwinModel(ProjectReader(project)), out, lambda scene: plan, len(plan), size=size, fps=fps,
+                           preset=preset)
     return {"seconds": result.seconds, "rss_growth_mb": rss_mb() - before, "mp4_mb": out.stat().st_size / 1e6}
 
 
 def render_only(project, plan, size) -> dict:
-    from twin.present.export import _scene, grab
-    from twin.present.scene import ScenePresenter
+    from twin.render.movies import grab
+    from twin.model.presenter import Presenter
 
     started = time.perf_counter()
-    scene = _scene(project, size)
-    presenter = ScenePresenter(scene, timezone=project.timezone)
+    scene, model = scene_of(project, size)
+    presenter = Presenter(model)
     checksum = 0
     for frame in plan:
         presenter.apply(frame)
@@ -97,13 +107,12 @@ def render_only(project, plan, size) -> dict:
 def naive_png(project, folder: pathlib.Path, out, plan, size, fps) -> dict:
     import imageio_ffmpeg
 
-    from twin.present.export import _scene
-    from twin.present.scene import ScenePresenter
+        from twin.model.presenter import Presenter
 
     folder.mkdir(exist_ok=True)
     started = time.perf_counter()
-    scene = _scene(project, size)
-    presenter = ScenePresenter(scene, timezone=project.timezone)
+    scene, model = scene_of(project, size)
+    presenter = Presenter(model)
     for frame in plan:
         presenter.apply(frame)
         scene.screenshot(str(folder / f"frame_{frame.index:05d}.png"))
@@ -119,14 +128,14 @@ def naive_png(project, folder: pathlib.Path, out, plan, size, fps) -> dict:
 
 
 def naive_memory(project, out, plan, size, fps) -> dict:
-    from twin.present.export import _scene, grab
+    from twin.render.movies import grab
     from twin.present.movie import MovieWriter
-    from twin.present.scene import ScenePresenter
+    from twin.model.presenter import Presenter
 
     before = rss_mb()
     started = time.perf_counter()
-    scene = _scene(project, size)
-    presenter = ScenePresenter(scene, timezone=project.timezone)
+    scene, model = scene_of(project, size)
+    presenter = Presenter(model)
     kept = []
     for frame in plan:
         presenter.apply(frame)

@@ -5,7 +5,7 @@
 Steps (all in one process, software rendering through EGL/llvmpipe, MSAA off):
 1. generate N LoD1 blocks with numpy straight into MeshData and write them with write_layer;
 2. build the merged mesh from the store (Arrow list offsets, no Python loop per building);
-3. load the SceneView (visual, colours, ground, legend) and time frames at the given size;
+3. draw the project's model with a SceneView (visual, colours, ground, legend) and time frames at the given size;
 4. pick features under random pixels (cell locator built once at load);
 5. the naive baselines on a subset (``--naive``), extrapolated linearly to N and said so:
    one ``pv.Box`` per building merged, and one actor per building.
@@ -144,9 +144,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def scene_phase(path: str, width: int, height: int, frames: int, queue) -> None:
     """Open the project, build the mesh, draw, time frames and picks; report the peak memory."""
+    from twin.model.twin import TwinModel
     from twin.render.offscreen import offscreen_plotter
     from twin.render.view import SceneView
     from twin.scene.meshes import building_mesh, read_mesh_rows
+    from twin.store.reader import ProjectReader
     from twin.scene.origin import project_origin
     from twin.scene.style import Style
 
@@ -161,8 +163,9 @@ def scene_phase(path: str, width: int, height: int, frames: int, queue) -> None:
           f"{scene_mesh.n_points} points)   target < 500 ms")
     del scene_mesh
     plotter = offscreen_plotter((width, height))
-    view, t_load = timed(lambda: SceneView(project, plotter).load())
-    print(f"SceneView.load (mesh, colours, ground, legend, pick index) {t_load * 1000:6.0f} ms")
+    model = TwinModel(ProjectReader(project))
+    view, t_load = timed(lambda: SceneView(model, plotter))
+    print(f"SceneView of the model (mesh, colours, ground, legend, pick index) {t_load * 1000:6.0f} ms")
     _, t_first = timed(view.screenshot)
     print(f"first frame (upload to GL + read back) {t_first * 1000:8.0f} ms")
     times = frame_times(plotter, frames)
@@ -172,7 +175,10 @@ def scene_phase(path: str, width: int, height: int, frames: int, queue) -> None:
     plotter.camera.Azimuth(0.5)
     _, t_shot = timed(view.screenshot)
     print(f"frame + read back to numpy (screenshot) {t_shot * 1000:7.0f} ms")
-    _, t_style = timed(view.set_style, "city", Style.from_dict({"color_by": "height"}, kind="buildings"), save=False)
+    def restyle() -> None:
+        model.layers["city"].style = Style.from_dict({"color_by": "height"}, kind="buildings")
+
+    _, t_style = timed(restyle)
     by_height = statistics.median(frame_times(plotter, frames))
     print(f"restyle: colour by height (colormap)   {t_style * 1000:8.0f} ms; frame {by_height * 1000:.0f} ms")
     rng = np.random.default_rng(3)

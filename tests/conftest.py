@@ -15,6 +15,20 @@ FIXTURES = pathlib.Path(__file__).resolve().parent / "fixtures"
 os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--regenerate-images", action="store_true", default=False,
+        help="write the baseline images in tests/images from this run's renders instead of comparing with them "
+             "(the image tests then skip, saying what they wrote); also TWIN_REGENERATE_IMAGES=1",
+    )
+
+
+@pytest.fixture(scope="session")
+def regenerate_images(pytestconfig) -> bool:
+    """True when baseline images are to be written, not compared: ``--regenerate-images`` or TWIN_REGENERATE_IMAGES=1."""
+    return bool(pytestconfig.getoption("--regenerate-images")) or os.environ.get("TWIN_REGENERATE_IMAGES") == "1"
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> pathlib.Path:
     """``../shared/data`` (or $TWIN_SHARED_DATA); the test is skipped with the reason when it is absent."""
@@ -27,6 +41,16 @@ def shared_data() -> pathlib.Path:
 def fixtures() -> pathlib.Path:
     """Small files of our own, shipped in tests/fixtures."""
     return FIXTURES
+
+
+def bound_model(project):
+    """A model of ``project`` whose changes are written into it, as the window has it; returns (model, sync)."""
+    from twin.model.sync import StoreSync
+    from twin.model.twin import TwinModel
+    from twin.store.reader import ProjectReader
+
+    model = TwinModel(ProjectReader(project))
+    return model, StoreSync(model, project)
 
 
 @pytest.fixture

@@ -7,10 +7,11 @@ import subprocess
 import sys
 
 import pyarrow as pa
+import pytest
 import shapely
 
 from twin.cli.main import main
-from twin.io.layerdata import ImportReport, LayerData
+from twin.layerdata import ImportReport, LayerData
 from twin.store.project import Project
 from twin.store.writer import write_layer
 
@@ -30,9 +31,10 @@ def test_info_json_prints_only_json(tmp_path, capsys):
     out = json.loads(capsys.readouterr().out)
     assert out["crs"] == "EPSG:5186"
     (layer,) = out["layers"]
-    assert layer == {"name": "시설", "kind": "points", "stage": 2, "service": "safety", "features": 3,
-                     "bbox": layer["bbox"], "time_span": None}
-    assert len(layer["bbox"]) == 4 and layer["bbox"][0] < layer["bbox"][2]
+    bbox = layer.pop("bbox")
+    assert layer == {"name": "시설", "kind": "points", "stage": 2, "service": "safety", "features": 3, "time_span": None}
+    # the three points in the project CRS (EPSG:5186, origin 127°E 38°N at 200000, 600000): west, south, east, north
+    assert bbox == pytest.approx([200000.0, 544504.123, 201768.037, 546724.056], abs=0.01)
 
 
 def test_query_formats(tmp_path, capsys):
@@ -49,13 +51,16 @@ def test_errors_are_one_line_and_nonzero(tmp_path, capsys):
     path = make_project(tmp_path / "p.twin.duckdb")
     assert main(["query", str(path), "SELECT * FROM nowhere"]) == 1
     err = capsys.readouterr().err
-    assert err.startswith("twin query: error: SQL failed:") and err.count("\n") == 1
+    assert err.startswith("twin query: error: SQL failed: Catalog Error: Table with name nowhere does not exist!")
+    assert err.count("\n") == 1
     assert main(["info", str(tmp_path / "missing.twin.duckdb")]) == 1
-    assert "no such project" in capsys.readouterr().err
+    assert capsys.readouterr().err == f"twin info: error: {tmp_path / 'missing.twin.duckdb'}: no such project\n"
     assert main(["export", str(path), "nope", str(tmp_path / "x.gpkg")]) == 1
-    assert "no layer named 'nope'" in capsys.readouterr().err
+    assert capsys.readouterr().err == f"twin export: error: no layer named 'nope' in {path} (layers: 시설)\n"
     assert main(["export", str(path), "시설", str(tmp_path / "x.txt")]) == 1
-    assert "unknown export format" in capsys.readouterr().err
+    assert capsys.readouterr().err == (
+        f"twin export: error: {tmp_path / 'x.txt'}: unknown export format; use .gpkg, .parquet or .geojson\n")
+    assert not (tmp_path / "x.gpkg").exists() and not (tmp_path / "x.txt").exists()
 
 
 def test_import_of_a_missing_file_leaves_no_project(tmp_path):
@@ -63,7 +68,7 @@ def test_import_of_a_missing_file_leaves_no_project(tmp_path):
     result = subprocess.run([sys.executable, "-m", "twin.cli.main", "import", str(project), str(tmp_path / "none.csv")],
                             capture_output=True, text=True)
     assert result.returncode == 1
-    assert "none.csv: no such file" in result.stderr
+    assert result.stderr == f"twin import: error: {tmp_path / 'none.csv'}: no such file\n"
     assert result.stdout == ""
     assert not project.exists()
 

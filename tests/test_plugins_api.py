@@ -10,7 +10,7 @@ import pytest
 from twin.errors import TwinError
 from twin.io.service import import_file
 from twin.plugins.analyses import parse_params, run_analysis
-from twin.plugins.context import PanelContext, Selection
+from twin.model.context import PanelContext, SelectedFeatures as Selection
 from twin.plugins.manifest import Manifest
 from twin.plugins.registry import PluginError
 
@@ -59,12 +59,13 @@ def test_panel_context_follows_project_selection_and_time(project, caplog):
     assert len(seen) == 3
     stop()
     context.set_project(project)
-    assert context.project is project and context.timezone == project.timezone
+    assert context.project.path == project.path and context.timezone == project.timezone
+    assert not hasattr(context.project, "con")  # a read-only view, not the database connection
     assert not context.selection and len(seen) == 3
     with pytest.raises(ValueError, match="timezone-aware"):
         context.set_time(dt.datetime(2024, 1, 1))
-    with pytest.raises(ValueError, match="unknown event 'layers'"):
-        context.subscribe("layers", print)
+    with pytest.raises(ValueError, match="unknown event 'nonsense'"):
+        context.subscribe("nonsense", print)
 
 
 def _project_with_points(fake_site, project, tmp_path, *names):

@@ -18,7 +18,7 @@ import sys
 import pytest
 
 from twin.cli.main import main
-from twin.plugins.context import PanelContext
+from twin.model.context import PanelContext
 from twin.plugins.registry import PluginRegistry
 from twin.store.project import Project
 

@@ -18,8 +18,14 @@ import present_projects  # noqa: E402
 from twin.cli.main import main as twin  # noqa: E402
 from twin.errors import ProjectError  # noqa: E402
 from twin.present.movie import MovieWriter, read_movie_info  # noqa: E402
+from twin.model.twin import TwinModel  # noqa: E402
 from twin.present.store import PresentStore  # noqa: E402
 from twin.store.project import Project  # noqa: E402
+from twin.store.reader import ProjectReader  # noqa: E402
+
+
+def model_of(project: Project) -> TwinModel:
+    return TwinModel(ProjectReader(project))
 
 
 def movie_frames(path) -> np.ndarray:
@@ -85,18 +91,27 @@ def test_camera_capture_and_restore_on_a_plotter_in_project_coordinates(sample):
     with Project.open(sample, read_only=True) as project:
         plotter = offscreen_plotter((320, 240))
         try:
-            scene = SceneView(project, plotter).load(camera="top")
+            model = model_of(project)
+            scene = SceneView(model, plotter)
+            model.camera.look("top")
             top = capture_camera(plotter, scene.origin)
-            assert top.parallel_scale is not None
+            assert top.parallel_scale is not None and model.camera.pose == top  # the model holds the pose
             assert 223_000 < top.focal_point[0] < 225_500 and 431_500 < top.focal_point[1] < 433_500  # EPSG:5186
-            scene.view("iso")
-            assert plotter.camera.GetParallelProjection() == 0
+            model.camera.look("iso")
+            assert plotter.camera.GetParallelProjection() == 0 and model.camera.pose.parallel_scale is None
             restore_camera(plotter, top, scene.origin)
             again = capture_camera(plotter, scene.origin)
             np.testing.assert_allclose(again.position, top.position, atol=1e-6)
             np.testing.assert_allclose(again.focal_point, top.focal_point, atol=1e-6)
             assert again.parallel_scale == pytest.approx(top.parallel_scale)
             assert plotter.camera.GetParallelProjection() == 1
+            model.camera.look("iso")  # a pose set on the model moves the plotter's camera
+            iso = model.camera.pose
+            model.camera.pose = top
+            assert plotter.camera.GetParallelProjection() == 1
+            model.camera.pose = iso
+            assert plotter.camera.GetParallelProjection() == 0
+            np.testing.assert_allclose(capture_camera(plotter, scene.origin).position, iso.position, atol=1e-6)
         finally:
             plotter.close()
 
@@ -158,8 +173,8 @@ def test_render_a_bookmark_draws_its_layers_and_caption(sample, tmp_path, capsys
 
 
 def test_tour_movie_starts_and_ends_on_its_bookmarks(sample, tmp_path, capsys):
-    from twin.present.export import bookmark_picture
     from twin.present.tours import TourPlayer
+    from twin.render.movies import bookmark_picture
 
     p = str(sample)
     assert twin(["bookmark", p, "add", "Overview"]) == 0
@@ -175,7 +190,7 @@ def test_tour_movie_starts_and_ends_on_its_bookmarks(sample, tmp_path, capsys):
         player = TourPlayer(store.tour("Demo"), {b.name: b for b in store.bookmarks()})
         assert len(frames) == player.frame_count(10) == 25
         for frame, name in ((frames[0], "Overview"), (frames[-1], "Safety")):
-            still = bookmark_picture(project, tmp_path / f"{name}.png", name, size=(320, 240))
+            still = bookmark_picture(model_of(project), tmp_path / f"{name}.png", name, size=(320, 240))
             picture = read_png(still.path)
             assert np.abs(frame.astype(int) - picture.astype(int)).mean() < 6  # H.264 is lossy; a wrong view is > 20
     moved = np.abs(np.diff(frames.astype(np.int16), axis=0)).mean(axis=(1, 2, 3))
@@ -184,7 +199,7 @@ def test_tour_movie_starts_and_ends_on_its_bookmarks(sample, tmp_path, capsys):
 
 
 def test_replay_movie_shows_buses_moving(sample, tmp_path, capsys):
-    from twin.present.scene import ScenePresenter
+    from twin.model.presenter import Presenter
     from twin.present.tours import replay_frames
     from twin.render.offscreen import offscreen_plotter
     from twin.render.view import SceneView
@@ -207,14 +222,18 @@ def test_replay_movie_shows_buses_moving(sample, tmp_path, capsys):
     with Project.open(sample, read_only=True) as project:  # the same frames, checked in numbers
         plotter = offscreen_plotter((320, 240))
         try:
-            scene = SceneView(project, plotter).load(camera="top")
-            presenter = ScenePresenter(scene, timezone=project.timezone, clock=True)
+            model = model_of(project)
+            scene = SceneView(model, plotter)
+            model.camera.look("top")
+            presenter = Presenter(model, clock=True)
             start = dt.datetime(2024, 5, 1, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=9)))
             positions = []
             for frame in replay_frames(start, start + dt.timedelta(minutes=10), speed=30, fps=4, camera=None):
                 presenter.apply(frame)
                 positions.append(scene.visual("Buses").positions()[1][:, :2].copy())
-            assert presenter.overlay.clock_text == "2024-05-01 08:10:00 KST"
+            assert scene.captions.clock_text == "2024-05-01 08:10:00 KST"
+            presenter.close()
+            assert scene.captions.clock_text == "" and not model.caption.clock
             steps = [np.linalg.norm(b - a, axis=1) for a, b in zip(positions, positions[1:])]
             assert all(len(s) == 8 for s in steps)
             # 7.5 s between frames at 8 m/s along streets of 240-260 m: most steps are 60 m, some cut a corner
@@ -242,8 +261,8 @@ def test_movie_errors_are_one_line(sample, tmp_path, capsys):
 
 def test_cancelled_export_removes_the_file(sample, tmp_path):
     from twin.present.bookmarks import Bookmark
-    from twin.present.export import tour_movie
     from twin.present.movie import MovieCancelled
+    from twin.render.movies import tour_movie
     from twin.present.tours import Tour, TourStop
     from twin.scene.camera import fit_pose
 
@@ -253,6 +272,6 @@ def test_cancelled_export_removes_the_file(sample, tmp_path):
         store.save_tour(Tour("t", (TourStop("a", hold=5.0),)))
         seen = []
         with pytest.raises(MovieCancelled, match="after 3 frame"):
-            tour_movie(project, tmp_path / "c.mp4", "t", size=(160, 120), fps=10,
+            tour_movie(model_of(project), tmp_path / "c.mp4", "t", size=(160, 120), fps=10,
                        progress=lambda f, m: seen.append(f), cancelled=lambda: len(seen) >= 3)
     assert not (tmp_path / "c.mp4").exists()

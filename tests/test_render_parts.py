@@ -5,12 +5,22 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from twin.render.visual import HIGHLIGHT_COLOR
+from twin.scene.style import SURFACE_COLORS
 from twin.store.project import Project
+
+ROOF = np.array([int(SURFACE_COLORS[3][i:i + 2], 16) for i in (1, 3, 5)])  # RoofSurface
+HIGHLIGHT = np.array([int(HIGHLIGHT_COLOR[i:i + 2], 16) for i in (1, 3, 5)])
+
+
+def near(image: np.ndarray, rgb: np.ndarray, tolerance: int) -> np.ndarray:
+    """Pixels within ``tolerance`` of a colour in every channel."""
+    return np.abs(image[..., :3].astype(int) - rgb).max(axis=2) < tolerance
 
 
 @pytest.fixture
 def zurich(shared_data, tmp_path):
-    from twin.io.importing import import_file
+    from twin.io.service import import_file
 
     project = Project.open(tmp_path / "zurich.twin.duckdb", create=True, crs="EPSG:2056")
     info = import_file(project, shared_data / "A" / "zurich_lod2_subset_v1.1.city.json").layers[0]
@@ -19,8 +29,10 @@ def zurich(shared_data, tmp_path):
 
 
 def test_building_with_parts_is_framed_and_highlighted_through_them(zurich):
+    from twin.model.twin import TwinModel
     from twin.render.offscreen import offscreen_plotter
     from twin.render.view import SceneView
+    from twin.store.reader import ProjectReader
 
     project, info = zurich
     row = project.query(
@@ -29,15 +41,27 @@ def test_building_with_parts_is_framed_and_highlighted_through_them(zurich):
         f'WHERE b.fid NOT IN (SELECT fid FROM "{info.mesh_table}") GROUP BY b.fid ORDER BY b.fid LIMIT 1'
     ).to_pylist()[0]
     plotter = offscreen_plotter((320, 240))
-    view = SceneView(project, plotter).load()
+    model = TwinModel(ProjectReader(project))
+    view = SceneView(model, plotter)
     visual = view.visual(info.name)
     assert list(visual.with_parts([row["building"]])) == sorted([row["building"], *row["parts"]])
-    whole = np.array(visual.bounds(row["building"]))
-    first_part = np.array(visual.bounds(row["parts"][0]))
-    assert whole[1] - whole[0] >= first_part[1] - first_part[0] > 0
-    view.view(info.name, fid=row["building"])  # used to fail: the Building row has no mesh of its own
-    view.select([(info.name, row["building"])])
-    assert visual._highlight_actor is not None
+    # the Building's box is the box around its parts
+    parts = np.array([visual.bounds(fid) for fid in row["parts"]])
+    envelope = np.ravel([[parts[:, 2 * i].min(), parts[:, 2 * i + 1].max()] for i in range(3)])
+    np.testing.assert_allclose(visual.bounds(row["building"]), envelope, atol=1e-6)
+    assert np.all(envelope[1::2] - envelope[::2] > 1.0)  # a real building, metres in each direction
+    model.camera.look(info.name, fid=row["building"])  # used to fail: the Building row has no mesh of its own
+    assert not near(view.screenshot(), HIGHLIGHT, 60).any()
+    lit = {}
+    for fid in (*row["parts"], row["building"]):
+        model.selection.select_feature(info.name, fid)
+        lit[fid] = near(view.screenshot(), HIGHLIGHT, 60)
+    # selecting the Building highlights its parts: what each part shows when selected alone
+    assert lit[row["building"]].mean() > 0.02
+    of_parts = np.logical_or.reduce([lit[fid] for fid in row["parts"]])
+    assert (of_parts & ~lit[row["building"]]).sum() <= 0.01 * of_parts.sum()
+    model.selection.clear()
+    assert not near(view.screenshot(), HIGHLIGHT, 60).any()
     view.close()
     plotter.close()
 
@@ -49,7 +73,17 @@ def test_render_cli_frames_a_building_made_of_parts(zurich, tmp_path):
     building = project.query(
         f'SELECT min(parent_fid)::BIGINT AS b FROM "{info.table_name}" WHERE parent_fid IS NOT NULL').to_pylist()[0]["b"]
     project.close()
-    out = tmp_path / "b.png"
-    assert main(["render", str(project.path), "--out", str(out), "--size", "320x240", "--camera", info.name,
-                 "--fid", str(building)]) == 0
-    assert out.stat().st_size > 1000
+    from PIL import Image
+
+    pictures = {}
+    for camera in (["--camera", info.name, "--fid", str(building)], []):  # framed, and the whole tile
+        out = tmp_path / f"b{len(camera)}.png"
+        assert main(["render", str(project.path), "--out", str(out), "--size", "320x240", *camera]) == 0
+        with Image.open(out) as picture:
+            assert picture.size == (320, 240)
+            pictures[bool(camera)] = near(np.asarray(picture.convert("RGB")), ROOF, 60)
+    # framed, the building's roofs fill the middle of the picture; in the view of the whole tile they are specks
+    roof = pictures[True]
+    assert roof.mean() > 0.02 and pictures[False].mean() < 0.005
+    ys, xs = np.nonzero(roof)
+    assert 60 < ys.mean() < 180 and xs.mean() < 200  # around the middle, left of the legend

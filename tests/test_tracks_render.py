@@ -10,7 +10,7 @@ import pytest
 import shapely
 
 from twin.cli.main import main as twin_main
-from twin.io.layerdata import ImportReport, LayerData
+from twin.layerdata import ImportReport, LayerData
 from twin.store.project import Project
 from twin.store.writer import write_layer
 from twin.time.range import to_us
@@ -50,13 +50,18 @@ def small_project(path) -> Project:
 
 @pytest.fixture
 def scene(tmp_path):
+    from twin.model.twin import TwinModel
     from twin.render.offscreen import offscreen_plotter
     from twin.render.view import SceneView
+    from twin.store.reader import ProjectReader
 
     project = small_project(tmp_path / "small.twin.duckdb")
     plotter = offscreen_plotter((640, 480))
-    view = SceneView(project, plotter).load(camera="top")
+    model = TwinModel(ProjectReader(project))
+    view = SceneView(model, plotter)
+    model.camera.look("top")
     yield view
+    view.close()
     plotter.close()
     project.close()
 
@@ -64,7 +69,7 @@ def scene(tmp_path):
 def test_moving_points_are_where_the_interpolation_says(scene):
     assert not scene.problems
     moving = scene.visual("vehicles")
-    assert scene.set_time(T0 + dt.timedelta(seconds=25), T0 + dt.timedelta(seconds=25))
+    assert scene.set_time(T0 + dt.timedelta(seconds=25), T0 + dt.timedelta(seconds=25)) is True
     fid, xyz = moving.positions()
     assert fid.tolist() == [0, 1]
     np.testing.assert_allclose(xyz[:, :2], [[X0 + 250, Y0], [X0, Y0 + 325]], atol=1e-3)
@@ -72,7 +77,7 @@ def test_moving_points_are_where_the_interpolation_says(scene):
     scene.set_time(T0 + dt.timedelta(seconds=50), T0 + dt.timedelta(seconds=50))
     assert moving.points is points_before  # updated in place, not rebuilt
     np.testing.assert_allclose(moving.positions()[1][:, :2], [[X0 + 500, Y0], [X0, Y0 + 450]], atol=1e-3)
-    assert not scene.set_time(T0 + dt.timedelta(seconds=50), T0 + dt.timedelta(seconds=50))  # nothing changed
+    assert scene.set_time(T0 + dt.timedelta(seconds=50), T0 + dt.timedelta(seconds=50)) is False  # nothing changed
     scene.set_time(T0 + dt.timedelta(seconds=150), T0 + dt.timedelta(seconds=150))
     assert len(moving.positions()[0]) == 0 and not moving.actors["points"].GetVisibility()
 
@@ -101,9 +106,10 @@ def test_trails_in_a_trail_window(scene):
 def test_events_visible_when_active_and_highlighted(scene):
     events = scene.visual("events")
     scene.set_time(T0 + dt.timedelta(seconds=15), T0 + dt.timedelta(seconds=15))
-    assert events.active_fids.tolist() == [0] and events.counts["past"] == 0 and events.counts["now"] > 0
+    one = events.counts["now"]  # the cells of one event's glyph
+    assert events.active_fids.tolist() == [0] and one > 0 and events.counts == {"past": 0, "now": one, "glow": one}
     scene.set_time(T0 + dt.timedelta(seconds=0), T0 + dt.timedelta(seconds=65))  # cumulative: crash over, works on
-    assert events.active_fids.tolist() == [1] and events.counts["past"] > 0
+    assert events.active_fids.tolist() == [1] and events.counts == {"past": one, "now": one, "glow": one}
     scene.set_time(T0 + dt.timedelta(seconds=90), T0 + dt.timedelta(seconds=90))
     assert events.active_fids.tolist() == [] and not events.actors["now"].GetVisibility()
 
@@ -120,10 +126,40 @@ def test_sensors_colour_their_facilities(scene):
     assert air.legend().clim == (10.0, 80.0)
 
 
+def red(image: np.ndarray) -> np.ndarray:
+    """Pixels of the vehicles' colour (#ff0000, lit)."""
+    rgb = image.astype(int)
+    return (rgb[..., 0] > 150) & (rgb[..., 1] < 90) & (rgb[..., 2] < 90)
+
+
+def vehicle_blobs(image: np.ndarray, empty: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel centroids (x, y) of the car (west) and the bus (east): red pixels that a picture without vehicles lacks."""
+    ys, xs = np.nonzero(red(image) & ~red(empty))
+    assert xs.size, "no vehicle drawn"
+    west = xs < (xs.min() + xs.max()) / 2
+    return np.array([xs[west].mean(), ys[west].mean()]), np.array([xs[~west].mean(), ys[~west].mean()])
+
+
 def test_twin_render_with_time(tmp_path, capsys):
+    from PIL import Image
+
     small_project(tmp_path / "cli.twin.duckdb").close()
-    out = tmp_path / "at.png"
-    code = twin_main(["render", str(tmp_path / "cli.twin.duckdb"), "--out", str(out), "--size", "320x240",
-                      "--time", "2024-05-01T08:00:30"])
-    assert code == 0 and out.stat().st_size > 1000
-    assert "4 layer(s)" in capsys.readouterr().err
+    images = {}
+    for clock in ("08:00:30", "08:00:50", "08:05:00"):  # read in the project's zone (+09:00); 08:05 is after the drive
+        out = tmp_path / f"at {clock}.png"
+        code = twin_main(["render", str(tmp_path / "cli.twin.duckdb"), "--out", str(out), "--size", "320x240",
+                          "--camera", "top", "--time", f"2024-05-01T{clock}"])
+        assert code == 0
+        assert capsys.readouterr().err == f"wrote {out} (320x240, 4 layer(s))\n"
+        with Image.open(out) as picture:
+            assert picture.size == (320, 240)
+            images[clock] = np.asarray(picture.convert("RGB"))
+    car30, bus30 = vehicle_blobs(images["08:00:30"], images["08:05:00"])
+    car50, bus50 = vehicle_blobs(images["08:00:50"], images["08:05:00"])
+    # a map seen from the top: east is +x, north is -y. In 20 s the car drives 100 m north, the bus 200 m east
+    pixels_per_metre = (car30[1] - car50[1]) / 100.0
+    assert pixels_per_metre > 0.05
+    assert car50[0] == pytest.approx(car30[0], abs=1.5) and bus50[1] == pytest.approx(bus30[1], abs=1.5)
+    assert bus50[0] - bus30[0] == pytest.approx(200 * pixels_per_metre, rel=0.1)
+    # at 30 s the bus is 300 m east and 350 m south of the car
+    np.testing.assert_allclose(bus30 - car30, np.array([300, 350]) * pixels_per_metre, rtol=0.1)

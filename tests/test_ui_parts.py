@@ -1,5 +1,5 @@
-"""The app's parts without the 3D view: layer tree model, query results, selections, settings, import
-steps, Save As, the demo project and the About box (pytest-qt; pytest-xvfb provides the display)."""
+"""The app's parts without the 3D view: the layer list bound to the model, query results, selections,
+settings, Save As, the demo project and the About box (pytest-qt; pytest-xvfb provides the display)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import pathlib
 import sys
 
 import numpy as np
-import pyarrow as pa
 import pytest
 import shapely
 from PySide6 import QtCore
@@ -42,10 +41,20 @@ def _tree(model):
     return out
 
 
-def test_layer_tree_groups_by_stage_then_service(qapp, city):
-    from twin_ui.layer_model import LayerTreeModel
+@pytest.fixture
+def twin(city):
+    """The city's model with its persistence, as the window has it."""
+    from conftest import bound_model
 
-    model = LayerTreeModel(city)
+    model, sync = bound_model(city)
+    yield model
+    sync.detach()
+
+
+def test_layer_list_groups_by_stage_then_service(qapp, twin):
+    from twin_ui.docks.layer_list_model import LayerListModel
+
+    model = LayerListModel(twin)
     tree = _tree(model)
     keys = list(tree)
     assert [k[0].split(" ·")[0] for k in keys] == ["Stage 1", "Stage 2", "Stage 4", "No stage"]
@@ -54,53 +63,51 @@ def test_layer_tree_groups_by_stage_then_service(qapp, city):
     assert tree[keys[3]] == ["Parks"] and keys[3][1] == "(no service)"
 
 
-def test_visibility_is_saved_in_the_style_and_groups_follow(qapp, city):
-    from twin_ui.layer_model import LayerTreeModel
+def test_check_boxes_set_the_model_and_follow_it(qapp, twin, city):
+    from twin_ui.docks.layer_list_model import LayerListModel
 
-    model = LayerTreeModel(city)
-    changes = []
-    model.visibility_changed.connect(lambda name, visible: changes.append((name, visible)))
+    model = LayerListModel(twin)
     item = model.item_for("CCTV")
     item.setCheckState(QtCore.Qt.CheckState.Unchecked)
-    assert city.layer("CCTV").style["visible"] is False
-    assert changes == [("CCTV", False)]
+    assert twin.layers["CCTV"].visible is False and not twin.shown("CCTV")
+    assert city.layer("CCTV").style["visible"] is False  # written through by the model's persistence
     assert item.parent().checkState() == QtCore.Qt.CheckState.Unchecked  # the Safety group follows
     stage4 = model.item_for("Buildings").parent().parent()
     stage4.setCheckState(QtCore.Qt.CheckState.Unchecked)  # a group turns its layers off
-    assert city.layer("Buildings").style["visible"] is False
+    assert twin.layers["Buildings"].visible is False
+    twin.layers["CCTV"].visible = True  # the model changes: the row follows (the model is the truth)
+    assert model.item_for("CCTV").checkState() == QtCore.Qt.CheckState.Checked
 
 
-def test_stage_filter_hides_later_stages(qapp, city):
-    from twin_ui.layer_model import LayerTreeModel
+def test_the_stage_lens_greys_later_stages(qapp, twin):
+    from twin_ui.docks.layer_list_model import LayerListModel
 
-    model = LayerTreeModel(city)
-    changes = []
-    model.visibility_changed.connect(lambda name, visible: changes.append((name, visible)))
-    model.set_stage_filter(2)
-    assert not model.effective_visible("Buildings")  # stage 4
-    assert model.effective_visible("CCTV") and model.effective_visible("Roads") and model.effective_visible("Parks")
-    assert changes == [("Buildings", False)]
-    assert model.item_for("Buildings").font().italic()
-    model.set_stage_filter(None)
-    assert changes[-1] == ("Buildings", True)
+    model = LayerListModel(twin)
+    twin.lens.stage = 2
+    assert not twin.shown("Buildings")  # stage 4
+    assert twin.shown("CCTV") and twin.shown("Roads") and twin.shown("Parks")
+    assert model.item_for("Buildings").font().italic() and not model.item_for("CCTV").font().italic()
+    assert "hidden by the stage lens (up to stage 2)" in model.item_for("Buildings").toolTip()
+    twin.lens.stage = None
+    assert not model.item_for("Buildings").font().italic()
 
 
-def test_rename_through_the_tree_and_refused_duplicate(qapp, city):
-    from twin_ui.layer_model import LayerTreeModel
+def test_rename_through_the_list_and_refused_duplicate(qtbot, twin, city):
+    from twin_ui.docks.layer_list_model import LayerListModel
 
-    model = LayerTreeModel(city)
+    model = LayerListModel(twin)
     errors = []
     model.error.connect(errors.append)
     model.item_for("Parks").setText("공원")
-    assert city.has_layer("공원") and not city.has_layer("Parks")
-    model.refresh()
+    assert "공원" in twin.layers and city.has_layer("공원") and not city.has_layer("Parks")
+    qtbot.waitUntil(lambda: model.item_for("공원") is not None)
     model.item_for("공원").setText("Roads")
     assert errors and "already exists" in errors[0]
-    assert model.item_for("공원").text() == "공원"
+    assert model.item_for("공원").text() == "공원" and city.has_layer("공원")
 
 
 def test_arrow_model_shows_geometry_as_wkt_and_nulls(qapp, city):
-    from twin_ui.arrow_model import ArrowTableModel
+    from twin_ui.docks.arrow_model import ArrowTableModel
 
     table = city.query('SELECT fid, "용도", geom, NULL::VARCHAR AS empty FROM lyr_1 ORDER BY fid')
     model = ArrowTableModel(table)
@@ -114,7 +121,7 @@ def test_arrow_model_shows_geometry_as_wkt_and_nulls(qapp, city):
 
 
 def test_result_rows_point_at_features_or_geometries(city):
-    from twin_ui.result_selection import select_rows, tables_in_sql
+    from twin_ui.docks.result_selection import select_rows, tables_in_sql
 
     layers = city.layers()
     sql = "SELECT fid, height FROM lyr_1 WHERE height > 20"
@@ -135,7 +142,7 @@ def test_result_rows_point_at_features_or_geometries(city):
 
 def test_geometry_overlay_outlines_in_local_coordinates():
     from twin.scene.origin import LocalOrigin
-    from twin_ui.geometry_overlay import geometry_overlay
+    from twin.render.geometries import geometry_overlay
 
     origin = LocalOrigin(200_000.0, 550_000.0, 10.0)
     geoms = np.array([shapely.box(200_000, 550_000, 200_010, 550_010), shapely.Point(200_005, 550_005),
@@ -169,19 +176,19 @@ def test_settings_remember_recent_projects_and_queries(tmp_path, settings):
 
 def test_save_as_copies_the_file_and_open_refuses_other_files(tmp_path, city):
     from twin.errors import ProjectError
-    from twin_ui.project_files import open_project, save_project_as
+    from twin_ui.project_files import open_session
 
-    target = save_project_as(city, tmp_path / "copy")
+    target = city.save_as(tmp_path / "copy")
     assert target.name == "copy.twin.duckdb"
     with Project.open(target) as copy:
         assert [la.name for la in copy.layers()] == [la.name for la in city.layers()]
         assert copy.query("SELECT count(*) AS n FROM lyr_1").column("n")[0].as_py() == 9
     with pytest.raises(ProjectError, match="this is the open project"):
-        save_project_as(city, city.path)
+        city.save_as(city.path)
     text = tmp_path / "notes.twin.duckdb"
     text.write_text("not a database, but long enough to have a header")
     with pytest.raises(ProjectError, match="not a DuckDB file"):
-        open_project(text)
+        open_session(text)
 
 
 def test_demo_is_built_once_and_reused(tmp_path):
@@ -230,7 +237,7 @@ def test_the_demo_is_the_sample_district(tmp_path):
 
 
 def test_about_lists_the_stack_versions(qapp):
-    from twin_ui.about import QtAboutDialog
+    from twin_ui.dialogs.qt_about import QtAboutDialog
 
     dialog = QtAboutDialog()
     names = [name for name, _ in dialog.rows]

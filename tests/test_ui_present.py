@@ -15,9 +15,9 @@ import present_projects  # noqa: E402
 
 from twin.present.camera import capture_camera  # noqa: E402
 from twin.present.movie import read_movie_info  # noqa: E402
+from twin.model.session import Session  # noqa: E402
 from twin.present.store import PresentStore  # noqa: E402
 from twin.present.tours import Tour, TourStop  # noqa: E402
-from twin.store.project import Project  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -33,18 +33,21 @@ def window(qtbot, tmp_path, sample_cache):
 
     install_fonts(QtWidgets.QApplication.instance())
     settings = AppSettings(QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat))
-    project = Project.open(present_projects.sample_project(tmp_path, cache=sample_cache))
-    win = QtMainWindow(project, settings=settings)  # the window installs the bookmarks dock and presentation mode
+    session = Session.open(present_projects.sample_project(tmp_path, cache=sample_cache))
+    win = QtMainWindow(session, settings=settings)  # the window installs the bookmarks dock and presentation mode
     assert win.bookmarks_dock is not None and win.findChild(QtWidgets.QDockWidget, "dock_bookmarks")
     win.resize(1100, 760)
     win.show()
-    assert win.viewer.wait_until_ready(30), "the 3D view never rendered"
+    assert win.view.wait_until_ready(30), "the 3D view never rendered"
     yield win
     win.close()
 
 
 def camera_of(window):
-    return capture_camera(window.viewer.plotter, window.viewer.scene.origin)
+    """The 3D view's camera (project CRS); the model's camera holds the same pose."""
+    pose = capture_camera(window.view.plotter, window.view.scene.origin)
+    np.testing.assert_allclose(window.model.camera.pose.position, pose.position, atol=1e-3)
+    return pose
 
 
 def assert_camera(window, pose, tol=1e-3):
@@ -69,9 +72,9 @@ def test_add_rename_caption_and_go_back_to_a_bookmark(qtbot, window):
     marks = window.bookmarks
     assert window.bookmarks_dock.objectName() == "dock_bookmarks"
     assert marks.list.count() == 0 and "No bookmarks yet" in marks.details.text()
-    window.viewer.view_preset("top")
-    window.layer_model.set_visible("CCTV", False)
-    window.stage_filter.set_stage(2)
+    window.model.camera.look("top")
+    window.model.layers["CCTV"].visible = False
+    window.stage_lens.set_stage(2)
     settle(qtbot)
     top = camera_of(window)
     assert marks.add_current() == "View 1"
@@ -86,17 +89,17 @@ def test_add_rename_caption_and_go_back_to_a_bookmark(qtbot, window):
     marks.caption.editingFinished.emit()
     assert PresentStore(window.project).bookmark("도시 전경").caption == "세종 스마트 신도시 계획"
     # move away and change the layers, then go back
-    window.viewer.view_preset("iso")
-    window.layer_model.set_visible("CCTV", True)
-    window.stage_filter.set_stage(None)
+    window.model.camera.look("iso")
+    window.model.layers["CCTV"].visible = True
+    window.stage_lens.set_stage(None)
     settle(qtbot)
     marks.go("도시 전경", seconds=0.4)
     qtbot.waitUntil(lambda: marks.flight is None, timeout=10_000)
     assert_camera(window, stored.camera)
-    assert window.viewer.plotter.camera.GetParallelProjection() == 1
-    assert window.stage_filter.stage() == 2
-    assert not window.layer_model.effective_visible("CCTV")
-    assert not window.viewer.scene.visual("치안·소방").visible  # stage 3: filtered out by the stage
+    assert window.view.plotter.camera.GetParallelProjection() == 1
+    assert window.model.lens.stage == 2 and window.stage_lens.combo.currentData() == 2
+    assert not window.model.shown("CCTV")
+    assert not window.view.scene.visual("치안·소방").visible  # stage 3: filtered out by the stage
     marks.remove_current(confirm=False)
     assert PresentStore(window.project).names() == [] and marks.list.count() == 0
 
@@ -105,9 +108,9 @@ def test_tours_panel_makes_and_edits_tours(qtbot, window):
     marks, tours = window.bookmarks, window.tours
     tours.new_tour()
     assert tours.combo.count() == 0  # no bookmarks: nothing to tour
-    window.viewer.view_preset("iso")
+    window.model.camera.look("iso")
     marks.add_current("Overview")
-    window.viewer.zoom_to_layer("치안·소방")
+    window.model.camera.look("치안·소방")
     settle(qtbot)
     marks.add_current("Safety")
     assert tours.new_tour() == "Tour 1"
@@ -131,26 +134,28 @@ def test_tours_panel_makes_and_edits_tours(qtbot, window):
 
 
 def make_tour(window, qtbot) -> dict:
-    store = PresentStore(window.project)
-    window.viewer.view_preset("iso")
+    model = window.model
+    model.camera.look("iso")
     settle(qtbot)
     window.bookmarks.add_current("Overview")
-    store.save_bookmark(store.bookmark("Overview").replace(caption="세종 스마트 신도시"), replace=True)
-    window.viewer.zoom_to_layer("치안·소방")
+    model.bookmarks.save(model.bookmarks["Overview"].replace(caption="세종 스마트 신도시"), replace=True)
+    model.camera.look("치안·소방")
     settle(qtbot)
-    window.layer_model.set_visible("CCTV", False)
+    model.layers["CCTV"].visible = False
     window.bookmarks.add_current("Safety")
-    window.layer_model.set_visible("CCTV", True)
-    store.save_bookmark(store.bookmark("Safety").replace(caption="Police and fire"), replace=True)
-    store.save_tour(Tour("Demo", (TourStop("Overview", hold=0.6), TourStop("Safety", transition=0.8, hold=0.6))))
+    model.layers["CCTV"].visible = True
+    model.bookmarks.save(model.bookmarks["Safety"].replace(caption="Police and fire"), replace=True)
+    model.tours.save(Tour("Demo", (TourStop("Overview", hold=0.6), TourStop("Safety", transition=0.8, hold=0.6))))
     window.tours.refresh(select="Demo")
-    return {b.name: b for b in store.bookmarks()}
+    store = PresentStore(window.project)  # the model wrote them into the project
+    assert store.tour("Demo").stops[1].bookmark == "Safety" and store.bookmark("Safety").caption == "Police and fire"
+    return {b.name: b for b in model.bookmarks}
 
 
 def test_presentation_plays_a_tour_full_screen_and_esc_restores(qtbot, window):
     marks = make_tour(window, qtbot)
     docks_before = {d.objectName(): d.isVisible() for d in window.findChildren(QtWidgets.QDockWidget)}
-    assert window.viewer.scene.visual("CCTV").visible
+    assert window.view.scene.visual("CCTV").visible
     presentation = window.presenting.start()
     assert presentation is not None and presentation.active
     assert window.isFullScreen() and not window.menuBar().isVisible() and not window.statusBar().isVisible()
@@ -159,13 +164,14 @@ def test_presentation_plays_a_tour_full_screen_and_esc_restores(qtbot, window):
     player.pause()
     player.seek(0.5)
     assert_camera(window, marks["Overview"].camera)
-    overlay = player.presenter.overlay
+    overlay = window.view.scene.captions
     assert overlay.text == "세종 스마트 신도시" and overlay.caption.GetVisibility()
+    assert window.model.caption.text == "세종 스마트 신도시"
     player.seek(player.player.arrival(1) + 0.5)
     assert_camera(window, marks["Safety"].camera)
     assert overlay.text == "Police and fire"
-    assert not window.viewer.scene.visual("CCTV").visible  # the Safety bookmark hides CCTV, for the view only
-    assert window.layer_model.effective_visible("CCTV")
+    assert not window.view.scene.visual("CCTV").visible  # the Safety bookmark hides CCTV, for the view only
+    assert window.project.layer("CCTV").style.get("visible", True)  # nothing is saved
     player.seek(0.0)
     press(qtbot, window, QtCore.Qt.Key.Key_Right)  # holding at the first stop: fly on
     assert player.stop == 1 and player.playing
@@ -177,8 +183,8 @@ def test_presentation_plays_a_tour_full_screen_and_esc_restores(qtbot, window):
     qtbot.waitUntil(lambda: not window.isFullScreen(), timeout=5_000)
     assert window.menuBar().isVisible() and window.statusBar().isVisible()
     assert {d.objectName(): d.isVisible() for d in window.findChildren(QtWidgets.QDockWidget)} == docks_before
-    assert window.viewer.scene.visual("CCTV").visible  # the layers are back
-    assert not overlay.caption.GetVisibility() or overlay.renderer.HasViewProp(overlay.caption) == 0
+    assert window.view.scene.visual("CCTV").visible and window.model.layers["CCTV"].visible  # the layers are back
+    assert not overlay.caption.GetVisibility() and window.model.caption.text == ""
 
 
 def test_presenting_bookmarks_by_hand_waits_at_each_stop(qtbot, window):
@@ -209,10 +215,11 @@ def test_present_without_bookmarks_says_so(qtbot, window):
 
 def test_movie_dialog_writes_the_tour_and_cancel_removes_the_file(qtbot, window, tmp_path):
     make_tour(window, qtbot)
-    from twin_ui.movie_dialog import QtMovieDialog
+    from twin_ui.dialogs.qt_movie_dialog import QtMovieDialog
 
     out = tmp_path / "demo.mp4"
-    dialog = QtMovieDialog(window.project, window.viewer, tour="Demo", out=out, parent=window)
+    before = window.model.camera.pose
+    dialog = QtMovieDialog(window.model, tour="Demo", out=out, parent=window)
     qtbot.addWidget(dialog)
     assert dialog.tour_radio.isChecked() and not dialog.replay_radio.isEnabled()  # no temporal layers
     dialog.size_combo.setCurrentIndex(2)  # 854 x 480
@@ -221,6 +228,7 @@ def test_movie_dialog_writes_the_tour_and_cancel_removes_the_file(qtbot, window,
     info = read_movie_info(out)
     assert info["size"] == (854, 480) and info["frames"] == int(2.0 * 24) + 1
     assert "Wrote" in dialog.status.text()
+    assert window.model.camera.pose == before  # the movie was filmed from a copy: the window did not move
     QtCore.QTimer.singleShot(0, dialog.close_button.click)  # Cancel, taken while the first frame is reported
     again = tmp_path / "cancelled.mp4"
     dialog.path_edit.setText(str(again))

@@ -15,6 +15,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 sys.path.insert(0, str(pathlib.Path(__file__).parent / "fixtures" / "ui"))
 import ui_projects  # noqa: E402
 
+from twin.model.session import Session  # noqa: E402
 from twin.store.project import Project  # noqa: E402
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
@@ -46,18 +47,18 @@ def window(qtbot, tmp_path, settings, plugins):
     from twin_ui.window import QtMainWindow
 
     install_fonts(QtWidgets.QApplication.instance())
-    project = Project.open(ui_projects.build(tmp_path / "city.twin.duckdb"))
-    win = QtMainWindow(project, settings=settings, plugins=plugins)
+    session = Session.open(ui_projects.build(tmp_path / "city.twin.duckdb"))
+    win = QtMainWindow(session, settings=settings, plugins=plugins)
     win.resize(1280, 860)
     win.show()
-    assert win.viewer.wait_until_ready(30), "the 3D view never rendered"
+    assert win.view.wait_until_ready(30), "the 3D view never rendered"
     yield win
     win.close()
 
 
 def screen_point(window, x: float, y: float, z: float) -> QtCore.QPoint:
     """Widget pixel of a project-CRS point in the 3D view."""
-    viewer = window.viewer
+    viewer = window.view
     origin = viewer.origin
     ren = viewer.plotter.renderer
     ren.SetWorldPoint(x - origin.x, y - origin.y, z - origin.z, 1.0)
@@ -69,33 +70,35 @@ def screen_point(window, x: float, y: float, z: float) -> QtCore.QPoint:
 
 
 def click(qtbot, window, point: QtCore.QPoint) -> None:
-    widget = window.viewer.plotter.interactor
+    widget = window.view.plotter.interactor
     qtbot.mousePress(widget, QtCore.Qt.MouseButton.LeftButton, pos=point)
     qtbot.mouseRelease(widget, QtCore.Qt.MouseButton.LeftButton, pos=point)
 
 
-def test_opens_with_every_layer_drawn_and_grouped(window):
-    assert set(window.viewer.visuals) == {"Buildings", "CCTV", "Roads", "Parks"}
+def test_opens_with_every_layer_drawn_and_grouped(qtbot, window):
+    assert set(window.view.visuals) == {"Buildings", "CCTV", "Roads", "Parks"}
     assert window.windowTitle().startswith("city.twin.duckdb")
-    assert window.coordinates.crs_label.text() == "EPSG:5186"
-    assert window.layer_model.rowCount() == 4  # stages 1, 2, 4 and "No stage"
+    assert window.status.crs_label.text() == "EPSG:5186"
+    qtbot.waitUntil(lambda: window.layer_list.model.rowCount() == 4)  # stages 1, 2, 4 and "No stage"
     assert window.settings.recent_projects()[0].endswith("city.twin.duckdb")
 
 
 def test_toggling_a_layer_hides_it_in_3d_and_saves_it(qtbot, window):
-    visual = window.viewer.visuals["CCTV"]
+    visual = window.view.visuals["CCTV"]
     assert all(a.GetVisibility() for a in visual.actors.values())
-    window.layer_model.item_for("CCTV").setCheckState(QtCore.Qt.CheckState.Unchecked)
-    qtbot.waitUntil(lambda: not any(a.GetVisibility() for a in window.viewer.visuals["CCTV"].actors.values()))
-    assert window.project.layer("CCTV").style["visible"] is False
-    window.layer_model.item_for("CCTV").setCheckState(QtCore.Qt.CheckState.Checked)
-    qtbot.waitUntil(lambda: all(a.GetVisibility() for a in window.viewer.visuals["CCTV"].actors.values()))
+    window.layer_list.model.item_for("CCTV").setCheckState(QtCore.Qt.CheckState.Unchecked)
+    qtbot.waitUntil(lambda: not any(a.GetVisibility() for a in window.view.visuals["CCTV"].actors.values()))
+    assert window.model.layers["CCTV"].visible is False  # the model is the truth
+    assert window.project.layer("CCTV").style["visible"] is False  # and the project keeps it
+    window.layer_list.model.item_for("CCTV").setCheckState(QtCore.Qt.CheckState.Checked)
+    qtbot.waitUntil(lambda: all(a.GetVisibility() for a in window.view.visuals["CCTV"].actors.values()))
 
 
 def test_clicking_a_building_highlights_it_and_fills_the_inspector(qtbot, window):
     point = screen_point(window, 200_000.0, 550_000.0, 40.0)  # the roof of the 40 m centre block
     click(qtbot, window, point)
-    assert window.viewer.highlighted() == {("Buildings", 4)}
+    assert window.view.scene.selection == {("Buildings", 4)}
+    assert window.model.selection.primary == ("Buildings", 4)
     inspector = window.inspector
     assert inspector.record is not None and inspector.record.fid == 4
     assert inspector.value("용도") == "업무시설"  # Korean keys and values
@@ -106,48 +109,54 @@ def test_clicking_a_building_highlights_it_and_fills_the_inspector(qtbot, window
     assert 126.9 < lon < 127.1 and 37.4 < lat < 37.6
     x, y, z = (float(v) for v in inspector.value("Picked point (EPSG:5186)").replace(",", "").replace("z", "").split())
     assert abs(x - 200_000) < 2 and abs(y - 550_000) < 2 and abs(z - 40) < 0.5
-    assert window.layer_tree.current_layer() == "Buildings"
+    assert window.layer_list.current_layer() == "Buildings"
     click(qtbot, window, QtCore.QPoint(5, 5))  # the sky: nothing
-    assert window.viewer.highlighted() == frozenset() and inspector.record is None
+    assert window.view.scene.selection == frozenset() and inspector.record is None and not window.model.selection
 
 
 def test_the_status_bar_follows_the_cursor_on_the_ground(window):
     point = screen_point(window, 199_990.0, 549_900.0, 0.0)
-    widget = window.viewer.plotter.interactor
+    widget = window.view.plotter.interactor
     event = QtGui.QMouseEvent(QtCore.QEvent.Type.MouseMove, QtCore.QPointF(point), QtCore.QPointF(widget.mapToGlobal(point)),
                               QtCore.Qt.MouseButton.NoButton, QtCore.Qt.MouseButton.NoButton, QtCore.Qt.KeyboardModifier.NoModifier)
     QtWidgets.QApplication.sendEvent(widget, event)
-    text = window.coordinates.xy.text().replace(",", "").split()
+    text = window.status.xy.text().replace(",", "").split()
     assert abs(float(text[1]) - 199_990) < 1.5 and abs(float(text[3]) - 549_900) < 1.5
-    assert window.coordinates.lonlat.text().endswith("E") and "° N" in window.coordinates.lonlat.text()
+    assert window.status.lonlat.text().endswith("E") and "° N" in window.status.lonlat.text()
 
 
 def test_a_query_fills_the_table_and_selected_rows_are_highlighted(qtbot, window):
     console = window.sql_console
     console.editor.setPlainText("SELECT fid, height, 용도, geom FROM lyr_1 WHERE height >= 24 ORDER BY fid")
     qtbot.keyClick(console.editor, QtCore.Qt.Key.Key_Return, QtCore.Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: console.model.rowCount() == 5, timeout=10000)
+    qtbot.waitUntil(lambda: console.results.rowCount() == 5, timeout=10000)
     assert "5 rows" in console.status.text()
-    assert console.model.data(console.model.index(0, 3)).startswith("POLYGON")
+    assert console.results.data(console.results.index(0, 3)).startswith("POLYGON")
     console.table.selectRow(1)
-    qtbot.waitUntil(lambda: len(window.viewer.highlighted()) == 1)
-    fid = console.model.row_values(1)["fid"]
-    assert window.viewer.highlighted() == {("Buildings", fid)}
+    qtbot.waitUntil(lambda: len(window.view.scene.selection) == 1)
+    fid = console.results.row_values(1)["fid"]
+    assert window.view.scene.selection == {("Buildings", fid)}
+    assert window.inspector.record is not None and window.inspector.record.fid == fid  # linked: the inspector too
     assert window.settings.query_history()[0].startswith("SELECT fid, height")
     console.run("SELECT nonsense FROM nowhere")
     qtbot.waitUntil(lambda: "Error" in console.status.text(), timeout=10000)
     console.run("SELECT ST_Buffer(ST_Point(200000, 550000), 25) AS area")
-    qtbot.waitUntil(lambda: console.model.rowCount() == 1, timeout=10000)
+    qtbot.waitUntil(lambda: console.results.rowCount() == 1, timeout=10000)
     console.table.selectRow(0)
-    qtbot.waitUntil(lambda: window.viewer._free_overlay is not None)
+    qtbot.waitUntil(lambda: len(window.model.selection.geometries) == 1)
+    assert "twin:selected-geometries" in window.view.plotter.actors  # drawn as an outline
+    console.run("DROP TABLE layers")  # the console is read-only
+    qtbot.waitUntil(lambda: "not allowed" in console.status.text(), timeout=10000)
+    assert window.project.has_table("layers")
 
 
-def test_stage_filter_shows_the_city_as_it_was(qtbot, window):
-    window.stage_filter.set_stage(1)
-    visuals = window.viewer.visuals
+def test_stage_lens_shows_the_city_as_it_was(qtbot, window):
+    window.stage_lens.set_stage(1)
+    assert window.model.lens.stage == 1 and window.stage_lens.combo.currentData() == 1
+    visuals = window.view.visuals
     qtbot.waitUntil(lambda: not visuals["Buildings"].visible and not visuals["CCTV"].visible)
     assert visuals["Roads"].visible and visuals["Parks"].visible
-    window.stage_filter.actions_by_stage[None].trigger()
+    window.stage_lens.actions_by_stage[None].trigger()
     qtbot.waitUntil(lambda: visuals["Buildings"].visible and visuals["CCTV"].visible)
 
 
@@ -167,8 +176,9 @@ def test_import_a_shared_csv_through_the_dialog(qtbot, window, shared_data):
     layer = window.project.layer("오산 CCTV")
     assert (layer.kind, layer.stage, layer.service, layer.feature_count) == ("points", 2, "safety", 556)
     assert "skipped 11" in dialog.report.toPlainText()
-    qtbot.waitUntil(lambda: "오산 CCTV" in window.viewer.visuals, timeout=10000)
-    assert window.layer_model.item_for("오산 CCTV") is not None
+    qtbot.waitUntil(lambda: "오산 CCTV" in window.view.visuals, timeout=10000)
+    assert window.model.layers["오산 CCTV"].info.feature_count == 556
+    qtbot.waitUntil(lambda: window.layer_list.model.item_for("오산 CCTV") is not None)
     dialog.cancel_button.click()  # now "Close"
 
 
@@ -192,7 +202,7 @@ def test_import_errors_are_messages_and_the_source_can_be_fixed(qtbot, window, s
 
 
 def test_dropping_a_file_opens_the_import_dialog(qtbot, window, shared_data):
-    from twin_ui.import_dialog import QtImportDialog
+    from twin_ui.dialogs.qt_import_dialog import QtImportDialog
 
     mime = QtCore.QMimeData()
     mime.setUrls([QtCore.QUrl.fromLocalFile(str(shared_data / "C" / "osan_bus_stops.csv"))])
@@ -212,25 +222,33 @@ def test_dropping_a_file_opens_the_import_dialog(qtbot, window, shared_data):
 
 
 def test_layer_style_rename_zoom_and_remove(qtbot, window):
-    from twin_ui.style_dialog import QtStyleDialog
+    from twin_ui.dialogs.qt_style_dialog import QtStyleDialog
 
-    dialog = QtStyleDialog(window.layer_model, "Buildings", window)
+    dialog = QtStyleDialog(window.model, "Buildings", window)
     dialog.color_by.setCurrentIndex(dialog.color_by.findData("용도"))
     dialog.opacity.setValue(80)
     assert dialog.apply()
     stored = window.project.layer("Buildings").style
     assert stored["color_by"] == "용도" and stored["opacity"] == 0.8
-    qtbot.waitUntil(lambda: window.viewer.visuals["Buildings"].style.color_by == "용도")
-    legend = window.layer_model.item_for("Buildings")
+    qtbot.waitUntil(lambda: window.view.visuals["Buildings"].style.color_by == "용도")
+    legend = window.layer_list.model.item_for("Buildings")
     qtbot.waitUntil(lambda: legend.rowCount() >= 3)  # 용도 subtitle + 업무시설, 주거, 상업
     assert {legend.child(i).text() for i in range(legend.rowCount())} >= {"업무시설", "주거", "상업"}
-    window.layer_tree.select_layer("Roads")
-    window.layer_tree.zoom_action.trigger()
-    window.project.rename_layer("Roads", "도로")
-    qtbot.waitUntil(lambda: "도로" in window.viewer.visuals and "Roads" not in window.viewer.visuals)
-    window.layer_tree.select_layer("Parks")
-    window.layer_tree.remove_layer("Parks", confirm=False)
-    qtbot.waitUntil(lambda: "Parks" not in window.viewer.visuals)
+    window.layer_list.select_layer("Parks")  # the park, 120 x 50 m south of the blocks
+    before = window.model.camera.pose
+    window.layer_list.zoom_action.trigger()
+    after = window.model.camera.pose
+    assert after.distance < 0.8 * before.distance  # the view closes in on the park
+    corners = [screen_point(window, x, y, 0.0) for x in (199_940.0, 200_060.0) for y in (549_880.0, 549_930.0)]
+    width, height = window.view.width(), window.view.height()
+    assert all(0 <= c.x() < width and 0 <= c.y() < height for c in corners)  # the whole park in view
+    assert max(c.x() for c in corners) - min(c.x() for c in corners) > 0.4 * width  # and filling it
+    window.model.rename_layer("Roads", "도로")
+    qtbot.waitUntil(lambda: "도로" in window.view.visuals and "Roads" not in window.view.visuals)
+    assert window.project.has_layer("도로") and not window.project.has_layer("Roads")
+    window.layer_list.select_layer("Parks")
+    window.layer_list.remove_layer("Parks", confirm=False)
+    qtbot.waitUntil(lambda: "Parks" not in window.view.visuals)
     assert not window.project.has_layer("Parks")
 
 
@@ -238,12 +256,14 @@ def test_save_as_new_and_open(qtbot, window, tmp_path):
     commands = window.commands
     assert commands.save_as_dialog(tmp_path / "copy")
     assert window.project.path == tmp_path / "copy.twin.duckdb"
-    qtbot.waitUntil(lambda: window.viewer.is_ready, timeout=30000)
-    assert set(window.viewer.visuals) == {"Buildings", "CCTV", "Roads", "Parks"}
+    qtbot.waitUntil(lambda: window.view.is_ready, timeout=30000)
+    window.model.layers["Parks"].visible = False  # saved in the copy, not in the original
+    assert window.project.layer("Parks").style["visible"] is False
+    assert set(window.view.visuals) == {"Buildings", "CCTV", "Roads", "Parks"}
     assert commands.new_project(tmp_path / "empty")
-    assert window.project.layers() == [] and window.viewer.visuals == {}
+    assert window.project.layers() == [] and window.view.visuals == {}
     assert commands.open_path(tmp_path / "city.twin.duckdb")
-    assert len(window.project.layers()) == 4
+    assert len(window.project.layers()) == 4 and window.model.layers["Parks"].visible
     assert [pathlib.Path(p).name for p in window.settings.recent_projects()[:3]] == [
         "city.twin.duckdb", "empty.twin.duckdb", "copy.twin.duckdb"]
     about = commands.show_about()
@@ -279,28 +299,31 @@ def test_timeline_replays_imported_events(qtbot, window, shared_data):
 
     timeline = window.timeline
     assert timeline.timeline is None and not timeline.play_button.isEnabled()  # no temporal layer yet
+    assert not window.timeline_dock.isVisible()
     dialog = window.import_files([shared_data / "E" / "osan_traffic_accidents_taas.csv"])[0]
     qtbot.waitUntil(lambda: dialog.read_result is not None, timeout=60000)
     assert dialog.read_result.datas[0].kind == "events"
     dialog.start_write()
-    qtbot.waitUntil(lambda: "osan_traffic_accidents_taas" in window.viewer.visuals, timeout=60000)
+    qtbot.waitUntil(lambda: "osan_traffic_accidents_taas" in window.view.visuals, timeout=60000)
     qtbot.waitUntil(lambda: timeline.timeline is not None)
     model = timeline.timeline
+    assert model is window.model.time.timeline and window.timeline_dock.isVisible()
     seoul = ZoneInfo("Asia/Seoul")
     assert model.extent.start == dt.datetime(2007, 1, 14, 9, tzinfo=seoul)
     assert timeline.play_button.isEnabled() and "2019-12-28 17:00:00 KST" in timeline.extent_label.text()
-    visual = window.viewer.visuals["osan_traffic_accidents_taas"]
+    visual = window.view.visuals["osan_traffic_accidents_taas"]
     model.seek(dt.datetime(2017, 1, 28, 14, 30, tzinfo=seoul))  # an accident at 14:00, shown for an hour
     qtbot.waitUntil(lambda: visual.counts["now"] >= 1)
     assert timeline.time_label.text() == "2017-01-28 14:30:00 KST"
     model.seek(dt.datetime(2017, 1, 28, 16, 0, tzinfo=seoul))
     qtbot.waitUntil(lambda: visual.counts["now"] == 0)
     # scrubbing: many slider moves, only the newest range is drawn
-    before = window.viewer.time_updates
+    scene = window.view.scene
+    before = scene.time_updates
     for value in range(0, 10_000, 250):
         timeline.slider.setValue(value)
-    qtbot.waitUntil(lambda: window.viewer.time_range == model.range)
-    assert window.viewer.time_updates - before < 5
+    qtbot.waitUntil(lambda: scene.time_range == model.range)
+    assert scene.time_updates - before < 5 and window.model.time.range == model.range
     # playing advances the time on the dock's timer; pausing stops it
     start = model.current
     timeline.toggle()
@@ -309,7 +332,7 @@ def test_timeline_replays_imported_events(qtbot, window, shared_data):
     timeline.toggle()
     assert not timeline.timer.isActive() and not model.playing
     timeline.window_mode.setCurrentIndex(timeline.window_mode.findData("cumulative"))
-    qtbot.waitUntil(lambda: window.viewer.time_range is not None and window.viewer.time_range.start == model.extent.start)
+    qtbot.waitUntil(lambda: scene.time_range is not None and scene.time_range.start == model.extent.start)
     assert "showing 2007-01-14" in timeline.range_label.text()
 
 
@@ -325,7 +348,9 @@ def test_plugin_panels_are_built_when_shown_and_follow_the_selection(qtbot, wind
     assert panel.text() == "nothing selected"
     click(qtbot, window, screen_point(window, 200_000.0, 550_000.0, 40.0))
     assert panel.text() == "Buildings:[4]"
-    assert window.panel_context.project is window.project
+    assert window.panel_context.project is window.project and window.panel_context.model is window.model
+    window.panel_context.set_selection("CCTV", [2])  # a panel drives the linked selection
+    assert window.view.scene.selection == {("CCTV", 2)} and window.inspector.record.fid == 2
     broken = panels.docks["ui-test-panels/broken"]
     broken.show()
     qtbot.waitUntil(lambda: broken.property("built"))
@@ -356,36 +381,38 @@ def test_the_real_demo_in_the_window(qtbot, tmp_path, settings):
     """The sample district built into tmp_path: toggle a layer, colour by an attribute from the context
     menu, pick the tallest tower and read its Korean attributes."""
     from twin_ui.demo import ensure_demo_project
-    from twin_ui.layer_model import LEVEL_ROLE
+    from twin_ui.docks.layer_list_model import LEVEL_ROLE
     from twin_ui.window import QtMainWindow
 
-    project = Project.open(ensure_demo_project(tmp_path / "data"))
-    window = QtMainWindow(project, settings=settings)
+    session = Session.open(ensure_demo_project(tmp_path / "data"))
+    project = session.reader
+    window = QtMainWindow(session, settings=settings)
     window.resize(1280, 860)
     window.show()
     try:
-        assert window.viewer.wait_until_ready(60)
+        assert window.view.wait_until_ready(60)
+        qtbot.waitUntil(lambda: window.layer_list.model.rowCount() > 0)
         buildings = next(la for la in project.layers() if la.kind == "buildings")
         table = project.query(
             f'SELECT fid, "건물명" AS name, ST_X(ST_Centroid(geom)) AS x, ST_Y(ST_Centroid(geom)) AS y, height '
             f'FROM "{buildings.table_name}" ORDER BY height DESC LIMIT 1').to_pylist()[0]
-        item = window.layer_model.item_for(buildings.name)
+        item = window.layer_list.model.item_for(buildings.name)
         assert item.data(LEVEL_ROLE) == "layer" and item.parent().parent().text().startswith("Stage 1")
-        window.layer_tree.select_layer(buildings.name)
-        menu = window.layer_tree.build_menu(item.index())
+        window.layer_list.select_layer(buildings.name)
+        menu = window.layer_list.build_menu(item.index())
         colour_by = next(a.menu() for a in menu.actions() if a.menu() and a.text() == "&Colour By")
         next(a for a in colour_by.actions() if a.text() == "용도").trigger()
-        qtbot.waitUntil(lambda: window.viewer.visuals[buildings.name].style.color_by == "용도")
+        qtbot.waitUntil(lambda: window.view.visuals[buildings.name].style.color_by == "용도")
         assert project.layer(buildings.name).style["color_by"] == "용도"
-        window.viewer.look("top")
-        window.viewer.render_now()
+        window.model.camera.look("top")
+        window.view.render_now()
         click(qtbot, window, screen_point(window, table["x"], table["y"], table["height"]))
-        assert window.viewer.highlighted() == {(buildings.name, table["fid"])}
+        assert window.view.scene.selection == {(buildings.name, table["fid"])}
         assert window.inspector.value("건물명") == table["name"]
         cctv = next(la for la in project.layers() if la.name == "CCTV")
-        window.layer_model.item_for("CCTV").setCheckState(QtCore.Qt.CheckState.Unchecked)
-        qtbot.waitUntil(lambda: not window.viewer.visuals["CCTV"].style.visible or
-                        not any(a.GetVisibility() for a in window.viewer.visuals["CCTV"].actors.values()))
+        window.layer_list.model.item_for("CCTV").setCheckState(QtCore.Qt.CheckState.Unchecked)
+        qtbot.waitUntil(lambda: not window.view.visuals["CCTV"].style.visible or
+                        not any(a.GetVisibility() for a in window.view.visuals["CCTV"].actors.values()))
         assert project.layer(cctv.name).style["visible"] is False
     finally:
         window.close()

@@ -103,20 +103,54 @@ __all__ += [
 
 # ----- what plugin code receives, and how a plugin's tests drive it (docs/plugins.md) --------
 from twin.io.importing import read_file  # noqa: E402
-from twin.io.service import import_file  # noqa: E402
+from twin.io.service import ImportPlan, ImportService, import_file  # noqa: E402
+from twin.model.context import PanelContext, SelectedFeatures  # noqa: E402
+from twin.model.layers import LayerState  # noqa: E402
 from twin.plugins.analyses import run_analysis  # noqa: E402
-from twin.plugins.context import PanelContext, Selection  # noqa: E402
 from twin.store.project import LayerInfo, Project  # noqa: E402
+from twin.store.reader import ProjectReader, ReadOnlyError  # noqa: E402
+
+#: the selection a panel sees (``context.selection``); the old name of :class:`SelectedFeatures`
+Selection = SelectedFeatures
 
 __all__ += [
+    "ImportPlan",
+    "ImportService",
     "LayerInfo",
+    "LayerState",
     "PanelContext",
     "Project",
+    "ProjectReader",
+    "ReadOnlyError",
+    "SelectedFeatures",
     "Selection",
     "import_file",
     "read_file",
     "run_analysis",
 ]
+
+# ----- drawing a layer kind of your own (docs/plugins.md section 7, docs/scene.md) -----------
+# imported on first use: they bring PyVista and VTK, which an importer never needs
+_DRAWING = {
+    "FID": "twin.scene.meshes",
+    "LegendBlock": "twin.render.overlay",
+    "LocalOrigin": "twin.scene.origin",
+    "MeshVisual": "twin.render.visual",
+    "Part": "twin.render.visual",
+    "Style": "twin.scene.style",
+    "Visual": "twin.render.visual",
+}
+__all__ += list(_DRAWING)
+
+
+def __getattr__(name: str):
+    if name in _DRAWING:
+        import importlib
+
+        value = getattr(importlib.import_module(_DRAWING[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'twin.api' has no attribute {name!r}")
 
 # ----- polygon triangulation shared by footprints and CityJSON surfaces (docs/cityjson.md) -----
 from twin.geometry import PolygonRings, triangulate_rings  # noqa: E402

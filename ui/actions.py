@@ -1,5 +1,5 @@
 """Menus, toolbars and keyboard shortcuts of the main window, and the File operations they run
-(New, Open, Open Recent, Save As, Import, Quit)."""
+(New, Open, Open Recent, Save, Save As, Import, Quit). View commands act on the window's model."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from twin.errors import TwinError
 from twin_ui import icons
-from twin_ui.project_files import PROJECT_FILTER, import_filter, open_project, save_project_as, with_project_suffix
-from twin_ui.stage_filter import QtStageFilter
+from twin_ui.docks.qt_stage_lens import QtStageLens
+from twin_ui.project_files import PROJECT_FILTER, import_filter, open_session, with_project_suffix
 
 if TYPE_CHECKING:
     from twin_ui.window import QtMainWindow
@@ -26,19 +26,22 @@ class WindowActions(QtCore.QObject):
         w = window
         self.new = self._action("&New Project…", "Ctrl+N", self.new_project, icons.standard("SP_FileIcon"))
         self.open = self._action("&Open Project…", "Ctrl+O", self.open_project_dialog, icons.standard("SP_DialogOpenButton"))
+        self.save = self._action("&Save Project", "Ctrl+S", self.save_project, icons.standard("SP_DialogSaveButton"))
+        self.save.setToolTip("Every change is saved as it is made; Save folds the write-ahead log into the file (Ctrl+S)")
         self.save_as = self._action("Save Project &As…", "Ctrl+Shift+S", self.save_as_dialog, icons.standard("SP_DialogSaveButton"))
         self.import_ = self._action("&Import Data…", "Ctrl+I", self.import_dialog, icons.tool_icon("import"))
         self.quit = self._action("&Quit", "Ctrl+Q", w.close, icons.standard("SP_DialogCloseButton"))
-        self.fit_all = self._action("Zoom &Full", "Ctrl+Shift+F", w.viewer.reset_camera, icons.tool_icon("zoom_full"))
-        self.view_iso = self._action("&Isometric View", "Ctrl+Alt+1", lambda: w.viewer.view_preset("iso"), icons.tool_icon("iso"))
-        self.view_top = self._action("&Top View", "Ctrl+Alt+2", lambda: w.viewer.view_preset("top"), icons.tool_icon("top"))
+        look = w.model.camera.look
+        self.fit_all = self._action("Zoom &Full", "Ctrl+Shift+F", lambda: look("iso"), icons.tool_icon("zoom_full"))
+        self.view_iso = self._action("&Isometric View", "Ctrl+Alt+1", lambda: look("iso"), icons.tool_icon("iso"))
+        self.view_top = self._action("&Top View", "Ctrl+Alt+2", lambda: look("top"), icons.tool_icon("top"))
         self.clear_selection = self._action("&Clear Selection", "Ctrl+Alt+A", w.clear_selection, icons.tool_icon("clear"))
         self.about = self._action("&About Smart City Twin", None, self.show_about, icons.standard("SP_MessageBoxInformation"))
         self.smooth_edges = self._action("Smooth &Edges (FXAA)", None, self._toggle_smooth_edges)
         self.smooth_edges.setCheckable(True)
         self.smooth_edges.setToolTip("Anti-aliasing: nicer edges, but slower rendering without a GPU")
         self.smooth_edges.setChecked(bool(w.settings.preference("smooth_edges", False)))
-        w.viewer.set_smooth_edges(self.smooth_edges.isChecked())
+        w.view.set_smooth_edges(self.smooth_edges.isChecked())
         self.recent_menu = QtWidgets.QMenu("Open &Recent", w)
         self.recent_menu.aboutToShow.connect(self._fill_recent)
 
@@ -63,7 +66,7 @@ class WindowActions(QtCore.QObject):
         if target.exists():
             QtWidgets.QMessageBox.warning(self.window, "New project", f"{target} already exists; open it instead.")
             return False
-        return self._switch(lambda: open_project(target, create=True), "New project")
+        return self._switch(lambda: open_session(target, create=True), "New project")
 
     def _ask_save_path(self, title: str) -> str:
         path, _ = QtWidgets.QFileDialog.getSaveFileName(
@@ -78,10 +81,20 @@ class WindowActions(QtCore.QObject):
     def open_path(self, path: str | pathlib.Path) -> bool:
         """Open a project file in this window."""
         path = pathlib.Path(path)
-        if self.window.project is not None and self.window.project.path is not None and \
-                path.resolve() == self.window.project.path.resolve():
+        current = self.window.session.path if self.window.session is not None else None
+        if current is not None and path.resolve() == current.resolve():
             return True
-        return self._switch(lambda: open_project(path), "Open project")
+        return self._switch(lambda: open_session(path), "Open project")
+
+    def save_project(self) -> bool:
+        """Fold everything into the project file (changes are committed as they are made)."""
+        try:
+            self.window.session.save()
+        except (TwinError, OSError) as exc:
+            self.window.report_error("Save project", exc)
+            return False
+        self.window.statusBar().showMessage(f"Saved {self.window.session.path}", 5000)
+        return True
 
     def save_as_dialog(self, path: str | pathlib.Path | None = None) -> bool:
         """Copy the project to a new file and continue working in the copy."""
@@ -89,11 +102,11 @@ class WindowActions(QtCore.QObject):
         if not path:
             return False
         try:
-            target = save_project_as(self.window.project, path)
+            target = self.window.session.save_as(path)
         except (TwinError, OSError) as exc:
             self.window.report_error("Save project as", exc)
             return False
-        return self._switch(lambda: open_project(target), "Save project as")
+        return self._switch(lambda: open_session(target), "Save project as")
 
     def _switch(self, opener, title: str) -> bool:
         if self._import_running():
@@ -101,21 +114,21 @@ class WindowActions(QtCore.QObject):
             return False
         QtWidgets.QApplication.setOverrideCursor(QtCore.Qt.CursorShape.WaitCursor)
         try:
-            project = opener()
+            session = opener()
         except (TwinError, OSError) as exc:
             QtWidgets.QApplication.restoreOverrideCursor()
             self.window.report_error(title, exc)
             return False
         try:
-            self.window.set_project(project)
+            self.window.set_session(session)
         finally:
             QtWidgets.QApplication.restoreOverrideCursor()
-        if project.path is not None:
-            self.window.settings.set_last_directory(project.path)
+        if session.path is not None:
+            self.window.settings.set_last_directory(session.path)
         return True
 
     def _import_running(self) -> bool:
-        from twin_ui.import_dialog import QtImportDialog
+        from twin_ui.dialogs.qt_import_dialog import QtImportDialog
 
         return any(d.writer.busy for d in self.window.findChildren(QtImportDialog))
 
@@ -142,7 +155,7 @@ class WindowActions(QtCore.QObject):
     def _toggle_smooth_edges(self) -> None:
         flag = self.smooth_edges.isChecked()
         self.window.settings.set_preference("smooth_edges", flag)
-        self.window.viewer.set_smooth_edges(flag)
+        self.window.view.set_smooth_edges(flag)
 
     # ----- Layer / Help ----------------------------------------------------------------------
     def fill_layer_menu(self, menu: QtWidgets.QMenu) -> None:
@@ -150,12 +163,12 @@ class WindowActions(QtCore.QObject):
         menu.clear()
         menu.addAction(self.import_)
         menu.addSeparator()
-        tree = self.window.layer_tree
+        tree = self.window.layer_list
         for act in (tree.zoom_action, tree.style_action, tree.rename_action, tree.remove_action):
             menu.addAction(act)
 
     def show_about(self) -> QtWidgets.QDialog:
-        from twin_ui.about import QtAboutDialog
+        from twin_ui.dialogs.qt_about import QtAboutDialog
 
         dialog = QtAboutDialog(self.window)
         dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -171,6 +184,7 @@ def install_actions(window: "QtMainWindow") -> WindowActions:
     for act in (a.new, a.open):
         file_menu.addAction(act)
     file_menu.addMenu(a.recent_menu)
+    file_menu.addAction(a.save)
     file_menu.addAction(a.save_as)
     file_menu.addSeparator()
     file_menu.addAction(a.import_)
@@ -200,7 +214,7 @@ def install_actions(window: "QtMainWindow") -> WindowActions:
 
     project_bar = window.addToolBar("Project")
     project_bar.setObjectName("toolbar_project")
-    for act in (a.new, a.open, a.save_as):
+    for act in (a.new, a.open, a.save):
         project_bar.addAction(act)
     project_bar.addSeparator()
     project_bar.addAction(a.import_)
@@ -210,13 +224,12 @@ def install_actions(window: "QtMainWindow") -> WindowActions:
         nav_bar.addAction(act)
     stage_bar = window.addToolBar("Stage")
     stage_bar.setObjectName("toolbar_stage")
-    window.stage_filter = QtStageFilter(window.layer_model, stage_bar) if window.layer_model else None
-    if window.stage_filter is not None:
-        stage_bar.addWidget(window.stage_filter)
-        stage_menu = view_menu.addMenu("&Stage Filter")
-        for act in window.stage_filter.actions_by_stage.values():
-            stage_menu.addAction(act)
-            window.addAction(act)
+    window.stage_lens = QtStageLens(window.model.lens, stage_bar)
+    stage_bar.addWidget(window.stage_lens)
+    stage_menu = view_menu.addMenu("&Stage Lens")
+    for act in window.stage_lens.actions_by_stage.values():
+        stage_menu.addAction(act)
+        window.addAction(act)
     a.toolbars = [project_bar, nav_bar, stage_bar]
     for toolbar in a.toolbars:
         toolbar.setIconSize(QtCore.QSize(22, 22))

@@ -62,16 +62,16 @@ def create_application(argv: list[str]) -> "QtWidgets.QApplication":  # noqa: F8
 
 
 def open_start_project(path: str | None):
-    """The project named on the command line, else the demo (built first when missing)."""
+    """A session of the project named on the command line, else of the demo (built first when missing)."""
     from twin_ui.demo import ensure_demo_project
-    from twin_ui.project_files import open_project
+    from twin_ui.project_files import open_session
 
     if path:
-        return open_project(path)
-    return open_project(ensure_demo_project())
+        return open_session(path)
+    return open_session(ensure_demo_project())
 
 
-def _build_demo_with_splash(app) -> "Project":  # noqa: F821
+def _build_demo_with_splash(app) -> "Session":  # noqa: F821
     """First start: build the demo district (a few seconds) behind a splash screen, then open it."""
     from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -102,7 +102,7 @@ def seek_time(window, text: str, *, mode: str | None = None) -> bool:
     """Move the window's timeline to ``text`` (ISO 8601, naive times in the project's zone)."""
     from twin.time.range import parse_instant
 
-    timeline = window.timeline.timeline
+    timeline = window.model.time.timeline
     if timeline is None:
         print("twin-app: --time: the project has no time-based layer", file=sys.stderr)
         return False
@@ -110,11 +110,21 @@ def seek_time(window, text: str, *, mode: str | None = None) -> bool:
         dock = window.timeline
         dock.window_mode.setCurrentIndex(dock.window_mode.findData(mode))
     try:
-        timeline.seek(parse_instant(text, tz=window.project.timezone))
+        timeline.seek(parse_instant(text, tz=window.model.timezone))
     except ValueError as exc:
         print(f"twin-app: --time {text!r}: {exc}", file=sys.stderr)
         return False
     return True
+
+
+def look(window, target: str) -> None:
+    """``--camera``: frame a preset or a layer (a one-line message when the layer is unknown)."""
+    from twin.errors import TwinError
+
+    try:
+        window.model.camera.look(target)
+    except TwinError as exc:
+        print(f"twin-app: --camera {target!r}: {exc}", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -140,9 +150,9 @@ def main(argv: list[str] | None = None) -> int:
         settings = AppSettings(QtCore.QSettings(str(pathlib.Path(tmp) / "settings.ini"), QtCore.QSettings.Format.IniFormat))
     try:
         if args.project or demo_is_built():
-            project = open_start_project(args.project)
+            session = open_start_project(args.project)
         else:
-            project = _build_demo_with_splash(app)
+            session = _build_demo_with_splash(app)
     except (TwinError, OSError) as exc:
         print(f"twin-app: error: {exc}", file=sys.stderr)
         if not args.screenshot:
@@ -150,24 +160,24 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     from twin_ui.window import QtMainWindow
 
-    window = QtMainWindow(project, settings=settings)
+    window = QtMainWindow(session, settings=settings)
     if args.screenshot:
         window.resize(width, height)
-    if args.stage and window.stage_filter is not None:
-        window.stage_filter.set_stage(args.stage)
+    if args.stage:
+        window.model.lens.stage = args.stage
     window.show()
     if args.screenshot:
         from twin_ui.screenshot import take_screenshot
 
         return take_screenshot(window, pathlib.Path(args.screenshot), select=args.select, query=args.query,
                                dialog=args.dialog, time=args.time, mode=args.window, camera=args.camera)
-    window.viewer.wait_until_ready(timeout=60.0)
+    window.view.wait_until_ready(timeout=60.0)
     if args.camera:
-        window.viewer.look(args.camera)
+        look(window, args.camera)
     if args.time:
         seek_time(window, args.time, mode=args.window)
     if args.select:
-        window.viewer.select_feature(args.select[0], int(args.select[1]))
+        window.model.selection.select_feature(args.select[0], int(args.select[1]))
     if args.query:
         window.sql_console.set_sql(args.query)
         window.sql_console.run()

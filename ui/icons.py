@@ -9,19 +9,6 @@ import functools
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-#: display colour per layer kind (also the default constant colour of a layer)
-KIND_COLOURS = {
-    "buildings": "#b9a58a",
-    "points": "#d9534f",
-    "lines": "#5b6f8a",
-    "polygons": "#7fae6e",
-    "moving": "#e58e26",
-    "events": "#c0392b",
-    "sensors": "#2e86c1",
-    "segments": "#8e44ad",
-}
-
-
 def standard(name: str) -> QtGui.QIcon:
     """A standard icon of the current style, e.g. ``standard("SP_DialogOpenButton")``."""
     style = QtWidgets.QApplication.style()
@@ -36,37 +23,38 @@ def _canvas(size: int = 32) -> tuple[QtGui.QPixmap, QtGui.QPainter]:
     return pixmap, painter
 
 
+#: the icon of a layer kind that declares none (a plain shape in the kind's colour)
+FALLBACK_SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="32" height="32" viewBox="0 0 32 32">'
+                '<path d="M16 4 L28 16 L16 28 L4 16 Z" fill="currentColor" stroke="#000000" stroke-opacity="0.45" '
+                'stroke-width="1.5"/></svg>')
+
+
 @functools.lru_cache(maxsize=256)
 def kind_icon(kind: str, colour: str | None = None) -> QtGui.QIcon:
-    """A small drawing of a layer kind (a block, a pin, a line, a polygon, a track), in ``colour``."""
-    colour = QtGui.QColor(colour or KIND_COLOURS.get(kind, "#888888"))
-    pixmap, p = _canvas()
-    pen = QtGui.QPen(colour.darker(160), 2)
-    p.setPen(pen)
-    p.setBrush(colour)
-    if kind == "buildings":
-        p.drawPolygon(QtGui.QPolygonF([QtCore.QPointF(*xy) for xy in ((6, 26), (6, 12), (14, 6), (14, 20))]))
-        p.setBrush(colour.lighter(115))
-        p.drawPolygon(QtGui.QPolygonF([QtCore.QPointF(*xy) for xy in ((14, 20), (14, 6), (26, 10), (26, 26), (6, 26))]))
-    elif kind in ("points", "sensors", "events"):
-        p.drawEllipse(QtCore.QPointF(16, 13), 8, 8)
-        p.drawPolygon(QtGui.QPolygonF([QtCore.QPointF(10, 17), QtCore.QPointF(22, 17), QtCore.QPointF(16, 29)]))
-        p.setBrush(QtGui.QColor("white"))
-        p.setPen(QtCore.Qt.PenStyle.NoPen)
-        p.drawEllipse(QtCore.QPointF(16, 13), 3, 3)
-    elif kind in ("lines", "segments"):
-        pen = QtGui.QPen(colour, 4)
-        pen.setCapStyle(QtCore.Qt.PenCapStyle.RoundCap)
-        p.setPen(pen)
-        p.drawPolyline(QtGui.QPolygonF([QtCore.QPointF(*xy) for xy in ((4, 26), (12, 14), (20, 20), (28, 6))]))
-    elif kind == "moving":
-        p.setPen(QtGui.QPen(colour, 2, QtCore.Qt.PenStyle.DashLine))
-        p.drawPolyline(QtGui.QPolygonF([QtCore.QPointF(*xy) for xy in ((4, 28), (12, 18), (20, 16))]))
-        p.setPen(pen)
-        p.drawEllipse(QtCore.QPointF(23, 12), 6, 6)
-    else:  # polygons and anything else
-        p.drawPolygon(QtGui.QPolygonF([QtCore.QPointF(*xy) for xy in ((5, 10), (18, 4), (28, 14), (22, 28), (7, 24))]))
-    p.end()
+    """The icon a layer kind declares (an SVG of its plugin, ``currentColor`` painted in ``colour``, by default
+    the kind's own colour): :mod:`twin.plugins.kinds`, so a plugin's kind brings its icon with it."""
+    from twin.plugins.kinds import DEFAULT_COLOR, layer_kind
+
+    declared = layer_kind(kind)
+    colour = QtGui.QColor(colour or (declared.color if declared is not None else DEFAULT_COLOR)).name()
+    svg = FALLBACK_SVG
+    if declared is not None and declared.icon is not None:
+        try:
+            svg = declared.icon.read_text(encoding="utf-8")
+        except OSError:
+            svg = FALLBACK_SVG
+    return svg_icon(svg.replace("currentColor", colour))
+
+
+def svg_icon(svg: str, size: int = 32) -> QtGui.QIcon:
+    """An icon painted from SVG text (an unreadable SVG paints nothing rather than failing)."""
+    from PySide6 import QtSvg
+
+    pixmap, painter = _canvas(size)
+    renderer = QtSvg.QSvgRenderer(QtCore.QByteArray(svg.encode("utf-8")))
+    if renderer.isValid():
+        renderer.render(painter)
+    painter.end()
     return QtGui.QIcon(pixmap)
 
 

@@ -1,24 +1,16 @@
-"""Project files from the window: file dialogs filters, opening, creating and Save As (a project is
-one DuckDB file, so Save As checkpoints it and copies the file)."""
+"""Project files from the window: file-dialog filters and opening, creating and copying projects through
+:class:`twin.model.session.Session` (a project is one DuckDB file; the store checks what it opens)."""
 
 from __future__ import annotations
 
 import pathlib
-import shutil
 
-from twin.errors import ProjectError
+from twin.model.session import PROJECT_SUFFIX, Session, with_project_suffix
 from twin.plugins.registry import registry
-from twin.store.project import PROJECT_SUFFIX, Project
 
 PROJECT_FILTER = f"Smart City Twin projects (*{PROJECT_SUFFIX});;DuckDB files (*.duckdb *.db);;All files (*)"
 
-
-def with_project_suffix(path: str | pathlib.Path) -> pathlib.Path:
-    """``city`` -> ``city.twin.duckdb``; names that already end in ``.duckdb`` are kept."""
-    path = pathlib.Path(path)
-    if path.name.endswith(".duckdb") or path.suffix.lower() == ".db":
-        return path
-    return path.with_name(path.name + PROJECT_SUFFIX)
+__all__ = ["PROJECT_FILTER", "import_filter", "importable", "open_session", "with_project_suffix"]
 
 
 def import_filter() -> str:
@@ -39,34 +31,6 @@ def importable(path: str | pathlib.Path) -> bool:
     return bool(registry.importers_for(path))
 
 
-def save_project_as(project: Project, target: str | pathlib.Path) -> pathlib.Path:
-    """Write a copy of ``project`` to ``target`` (checkpointed first, so the copy is complete)."""
-    target = with_project_suffix(target)
-    if project.path is not None and target.resolve() == project.path.resolve():
-        raise ProjectError(f"{target}: this is the open project; choose another file name")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.part")
-    with project.lock:
-        if project.path is not None:
-            project.con.execute("CHECKPOINT")
-            shutil.copyfile(project.path, tmp)
-        else:  # an in-memory project: let DuckDB write the copy
-            tmp.unlink(missing_ok=True)
-            project.con.execute(f"ATTACH '{tmp.as_posix()}' AS twin_copy")
-            try:
-                project.con.execute("COPY FROM DATABASE memory TO twin_copy")
-            finally:
-                project.con.execute("DETACH twin_copy")
-    tmp.replace(target)
-    return target
-
-
-def open_project(path: str | pathlib.Path, *, create: bool = False) -> Project:
+def open_session(path: str | pathlib.Path, *, create: bool = False) -> Session:
     """Open (or create) a project file; :class:`ProjectError` with one clear line when it cannot."""
-    path = pathlib.Path(path)
-    if path.exists() and not create and path.is_file():
-        with open(path, "rb") as fh:
-            head = fh.read(16)
-        if len(head) >= 12 and head[8:12] != b"DUCK":
-            raise ProjectError(f"{path}: not a DuckDB file, so not a Smart City Twin project")
-    return Project.open(path, create=create)
+    return Session.open(pathlib.Path(path), create=create)

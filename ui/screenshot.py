@@ -22,18 +22,20 @@ def take_screenshot(window, path: pathlib.Path, *, select=None, query: str | Non
                     dialog: str | None = None, time: str | None = None, mode: str | None = None,
                     camera: str | None = None, timeout: float = 60.0) -> int:
     """Grab ``window`` once its 3D view has rendered the project; returns the process exit code."""
-    if not window.viewer.wait_until_ready(timeout=timeout):
+    if not window.view.wait_until_ready(timeout=timeout):
         print(f"twin-app: error: the 3D view did not render within {timeout:.0f} s", file=sys.stderr)
         return 1
     if camera:
-        window.viewer.look(camera)
+        from twin_ui.app import look
+
+        look(window, camera)
     if time:
         from twin_ui.app import seek_time
 
         if not seek_time(window, time, mode=mode):
             return 2
     if select:
-        window.viewer.select_feature(select[0], int(select[1]))
+        window.model.selection.select_feature(select[0], int(select[1]))
     if query:
         window.sql_console.set_sql(query)
         window.sql_console.run()
@@ -45,7 +47,7 @@ def take_screenshot(window, path: pathlib.Path, *, select=None, query: str | Non
         target = open_dialog(window, dialog)
         if target is None:
             return 2
-    window.viewer.render_now()
+    window.view.render_now()
     settle()
     image = target.grab()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -59,15 +61,15 @@ def take_screenshot(window, path: pathlib.Path, *, select=None, query: str | Non
 
 def open_dialog(window, what: str):
     """Open one of the app's dialogs for a picture: ``about``, ``style:LAYER`` or ``import:FILE``."""
-    kind, _, arg = what.partition(":")
-    if kind == "about":
+    which, _, arg = what.partition(":")
+    if which == "about":
         dialog = window.commands.show_about()
-    elif kind == "style" and arg:
-        from twin_ui.style_dialog import QtStyleDialog
+    elif which == "style" and arg:
+        from twin_ui.dialogs.qt_style_dialog import QtStyleDialog
 
-        dialog = QtStyleDialog(window.layer_model, arg, window)
+        dialog = QtStyleDialog(window.model, arg, window)
         dialog.show()
-    elif kind == "import" and arg:
+    elif which == "import" and arg:
         dialog = window.import_files([arg])[0]
         dialog.reader.wait(int(60_000))
     else:

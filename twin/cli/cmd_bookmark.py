@@ -63,27 +63,30 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _add(project, store, args: argparse.Namespace) -> int:
+    """The view the flags describe, framed off-screen in a model of the project, saved as a bookmark."""
     from twin.cli.cmd_render import check_view, parse_size, parse_time
-    from twin.render.offscreen import offscreen_plotter
-    from twin.render.view import SceneView
-    from twin.present.scene import capture_bookmark
+    from twin.render.movies import offscreen_scene
+    from twin.render.offscreen import model_for
+    from twin.store.reader import ProjectReader
 
     size = parse_size(args.size)
     when = parse_time(args.time, project.timezone) if args.time else None
     check_view(project, args.camera, args.fid, args.layers)
     if store.has_bookmark(args.name) and not args.replace:
         raise ProjectError(f"a bookmark named {args.name!r} already exists (use --replace to overwrite it)")
-    plotter = offscreen_plotter(size)
+    model, (target, fid) = model_for(ProjectReader(project), layers=args.layers)
+    model.lens.stage = args.stage
+    scene = offscreen_scene(model, size)
     try:
-        scene = SceneView(project, plotter).load(layers=args.layers, camera="iso")
-        scene.view(args.camera, fid=args.fid)
-        try:
-            mark = capture_bookmark(scene, args.name, time=when, stage=args.stage, caption=args.caption,
-                                    layers=tuple(args.layers) if args.layers else None)
-        except ValueError as exc:
-            raise ProjectError(str(exc)) from None
+        model.camera.look(target=args.camera, fid=args.fid)
+        mark = model.capture_bookmark(args.name, caption=args.caption, with_time=False)
     finally:
-        plotter.close()
+        scene.close()
+        scene.plotter.close()
+    try:
+        mark = mark.replace(time=when, layers=tuple(args.layers) if args.layers else None)
+    except ValueError as exc:
+        raise ProjectError(str(exc)) from None
     store.save_bookmark(mark, replace=args.replace)
     print(f"saved bookmark {mark.name!r} ({args.camera} view)", file=sys.stderr)
     return 0

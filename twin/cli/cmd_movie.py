@@ -44,9 +44,10 @@ def add_parser(sub) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     from twin.cli.cmd_render import parse_size
     from twin.cli.progress import ProgressLine
-    from twin.present.export import replay_movie, tour_movie
+    from twin.model.session import Session
+    from twin.model.twin import TwinModel
     from twin.present.movie import check_movie_size
-    from twin.store.project import Project
+    from twin.render.movies import replay_movie, tour_movie
 
     size = check_movie_size(parse_size(args.size))
     if not str(args.out).lower().endswith((".mp4", ".m4v")):
@@ -58,9 +59,11 @@ def run(args: argparse.Namespace) -> int:
     if args.tour and (args.start or args.end or args.speed or args.bookmark):
         raise ProjectError("--tour films a stored tour: --from/--to/--speed/--bookmark are for timeline replays")
     progress = ProgressLine("twin movie")
-    with Project.open(args.project, read_only=True) as project:
+    with Session.open(args.project, read_only=True) as session:
+        project = session.reader
+        model = TwinModel(project)
         if args.tour:
-            result = tour_movie(project, args.out, args.tour, size=size, fps=args.fps, trail=args.trail * 60.0,
+            result = tour_movie(model, args.out, args.tour, size=size, fps=args.fps, trail=args.trail * 60.0,
                                 crf=args.crf, progress=progress)
         else:
             start, end = _span(project, args)
@@ -69,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
                 raise ProjectError(f"--speed {speed:g}: must be positive")
             if args.camera not in PRESETS and not args.bookmark:
                 project.layer(args.camera)
-            result = replay_movie(project, args.out, start=start, end=end, speed=speed, size=size, fps=args.fps,
+            result = replay_movie(model, args.out, start=start, end=end, speed=speed, size=size, fps=args.fps,
                                   camera=args.camera, bookmark=args.bookmark, window=args.window,
                                   width=dt.timedelta(minutes=args.width), crf=args.crf, progress=progress)
     progress.finish()

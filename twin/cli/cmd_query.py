@@ -11,7 +11,7 @@ import pyarrow as pa
 
 from twin.errors import TwinError
 from twin.store.project import Project
-from twin.store.tables import with_wkt
+from twin.tabular.results import with_wkt
 
 
 def add_parser(sub) -> argparse.ArgumentParser:

@@ -66,20 +66,23 @@ def check_view(project, camera: str, fid: int | None, layers: list[str] | None) 
 
 
 def run(args: argparse.Namespace) -> int:
-    from twin.store.project import Project
+    from twin.model.session import Session
 
     size = parse_size(args.size)
     if not str(args.out).lower().endswith(".png"):
         raise ProjectError(f"--out {args.out}: the picture is written as PNG; give a file ending in .png")
-    with Project.open(args.project, read_only=True) as project:
+    with Session.open(args.project, read_only=True) as session:
+        project = session.reader
         when = parse_time(args.time, project.timezone) if args.time else None
         check_view(project, args.camera, args.fid, args.layers)
         if args.bookmark:
             if args.camera != "iso" or args.fid is not None:
                 raise ProjectError("--bookmark brings its own camera: leave out --camera and --fid")
-            from twin.present.export import bookmark_picture
+            from twin.model.twin import TwinModel
+            from twin.render.movies import bookmark_picture
 
-            result = bookmark_picture(project, args.out, args.bookmark, size=size, time=when, layers=args.layers)
+            result = bookmark_picture(TwinModel(project), args.out, args.bookmark, size=size, time=when,
+                                      layers=args.layers)
         else:
             from twin.render.offscreen import render_project
 

@@ -119,10 +119,3 @@ def layer_names(project, path: pathlib.Path, datas: list[LayerData], wanted: str
             names.append(candidate)
     return names
 
-
-def __getattr__(name: str):  # TEMPORARY while tests move: import_file lives in twin.io.service
-    if name in ("import_file", "ImportOutcome"):
-        from twin.io import service
-
-        return getattr(service, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

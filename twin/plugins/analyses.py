@@ -1,9 +1,10 @@
 """Run a plugin analysis on a project: ``analysis(project, *, layer, **params) -> Arrow table | SQL``.
 
-An analysis that returns SQL text has it run on the project (spatial functions available); one
-that returns an Arrow table (or anything ``pyarrow.table`` accepts, such as a pandas DataFrame)
-has it returned as is. When the manifest lists ``layer_kinds``, the analysis gets a layer of those
-kinds: the one named, or the only one in the project.
+The analysis gets a read-only :class:`twin.store.reader.ProjectReader` (catalogue, ``query`` returning
+Arrow), never the database connection. SQL text it returns is run through the same reader: one statement
+that reads (spatial functions available). An Arrow table (or anything ``pyarrow.table`` accepts, such as a
+pandas DataFrame) is returned as is. When the manifest lists ``layer_kinds``, the analysis gets a layer of
+those kinds: the one named, or the only one in the project.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from twin.errors import TwinError
 from twin.plugins.manifest import Contribution
 from twin.plugins.registry import PluginError, PluginRegistry, registry as default_registry
 from twin.store.project import LayerInfo, Project
+from twin.store.reader import ProjectReader
 
 
-def analysis_layer(project: Project, contribution: Contribution, layer: str | None) -> LayerInfo | None:
+def analysis_layer(project: Project | ProjectReader, contribution: Contribution, layer: str | None) -> LayerInfo | None:
     """The layer an analysis works on: ``layer`` by name (checked against ``layer_kinds``), or the only one of its kinds."""
     kinds = contribution.fields.get("layer_kinds")
     if layer is not None:
@@ -40,7 +42,7 @@ def analysis_layer(project: Project, contribution: Contribution, layer: str | No
 
 
 def run_analysis(
-    project: Project,
+    project: Project | ProjectReader,
     analysis_id: str,
     *,
     layer: str | None = None,
@@ -53,12 +55,13 @@ def run_analysis(
         contribution = reg.contribution("analyses", analysis_id)
     except KeyError as exc:
         raise TwinError(exc.args[0]) from None
-    info = analysis_layer(project, contribution, layer)
-    result = reg.call(contribution, project, layer=info, **(params or {}))
+    reader = project if isinstance(project, ProjectReader) else ProjectReader(project)
+    info = analysis_layer(reader, contribution, layer)
+    result = reg.call(contribution, reader, layer=info, **(params or {}))
     if isinstance(result, str):
         try:
-            return project.query(result)
-        except duckdb.Error as exc:
+            return reader.query(result)
+        except (duckdb.Error, TwinError) as exc:
             raise PluginError(f"plugin {contribution.plugin}: analysis {contribution.id!r} produced SQL that fails: "
                               f"{str(exc).splitlines()[0]}") from exc
     if isinstance(result, pa.Table):

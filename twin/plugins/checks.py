@@ -43,4 +43,24 @@ def check_contribution(registry: "PluginRegistry", contribution: Contribution) -
             registry.sample_data(contribution)
         except PluginError as exc:
             problems.append(str(exc).removeprefix(f"plugin {contribution.plugin}: "))
+    if contribution.section == "layer_kinds":
+        problems.extend(_layer_kind_problems(contribution))
+    return problems
+
+
+def _layer_kind_problems(contribution: Contribution) -> list[str]:
+    """A declared icon that is missing, style controls that do not exist."""
+    from twin.plugins.kinds import STYLE_CONTROLS
+    from twin.plugins.registry import package_file
+
+    problems = []
+    icon = contribution.fields.get("icon")
+    if icon:
+        path = package_file(contribution.package, icon) if contribution.package else None
+        if path is None or not path.is_file():
+            problems.append(f"{contribution.label}: icon = {icon}: no such file in package {contribution.package}")
+    unknown = [s for s in contribution.fields.get("style", []) if s not in STYLE_CONTROLS]
+    if unknown:
+        problems.append(f"{contribution.label}: style lists unknown control(s) {', '.join(unknown)} "
+                        f"(known: {', '.join(STYLE_CONTROLS)})")
     return problems

@@ -38,8 +38,9 @@ SECTIONS: dict[str, SectionSpec] = {
     ),
     "layer_kinds": SectionSpec(
         required=("id", "title", "visual"),
-        types={"visual": "code", "controls": "code", "description": "str", "geometry": "str", "temporal": "bool"},
-        summary="a kind of layer and the visual class that draws it",
+        types={"visual": "code", "controls": "code", "description": "str", "geometry": "str", "temporal": "bool",
+               "icon": "str", "color": "color", "style": "list[str]"},
+        summary="a kind of layer: its visual, icon, colour and style controls",
     ),
     "track_kinds": SectionSpec(
         required=("id", "title"),

@@ -18,7 +18,6 @@ from twin.errors import ProjectError
 from twin.present.bookmarks import Bookmark, check_name
 from twin.present.tours import Tour
 from twin.scene.camera import CameraPose
-from twin.store import schema
 
 _BOOKMARK_COLUMNS = ("name, camera_position, focal_point, view_up, view_angle, parallel_scale, t, layers, stage, "
                      "caption, created_at")
@@ -30,18 +29,15 @@ class PresentStore:
     def __init__(self, project) -> None:
         self.project = project
 
-    # ----- reading ---------------------------------------------------------------------------
+    # ----- reading (a Project or a read-only ProjectReader) ------------------------------------
     def _has(self, table: str) -> bool:
-        with self.project.lock:
-            return schema.has_table(self.project.con, table)
+        return self.project.has_table(table)
 
     def bookmarks(self) -> list[Bookmark]:
         """All bookmarks in their order."""
         if not self._has("bookmarks"):
             return []
-        with self.project.lock:
-            rows = self.project.con.execute(
-                f"SELECT {_BOOKMARK_COLUMNS} FROM bookmarks ORDER BY position, name").fetchall()
+        rows = self.project.rows(f"SELECT {_BOOKMARK_COLUMNS} FROM bookmarks ORDER BY position, name")
         return [_bookmark(row) for row in rows]
 
     def names(self) -> list[str]:
@@ -50,11 +46,9 @@ class PresentStore:
     def bookmark(self, name: str) -> Bookmark:
         """One bookmark by name; ProjectError naming the known ones when missing."""
         if self._has("bookmarks"):
-            with self.project.lock:
-                row = self.project.con.execute(
-                    f"SELECT {_BOOKMARK_COLUMNS} FROM bookmarks WHERE name = ?", [name]).fetchone()
-            if row is not None:
-                return _bookmark(row)
+            rows = self.project.rows(f"SELECT {_BOOKMARK_COLUMNS} FROM bookmarks WHERE name = ?", [name])
+            if rows:
+                return _bookmark(rows[0])
         known = ", ".join(self.names()) or "none"
         raise ProjectError(f"no bookmark named {name!r} in {self.project.path or 'the project'} (bookmarks: {known})")
 
@@ -65,27 +59,22 @@ class PresentStore:
         """All tours in their order."""
         if not self._has("tours"):
             return []
-        with self.project.lock:
-            rows = self.project.con.execute(
-                "SELECT name, stops, description FROM tours ORDER BY position, name").fetchall()
+        rows = self.project.rows("SELECT name, stops, description FROM tours ORDER BY position, name")
         return [_tour(row) for row in rows]
 
     def tour_names(self) -> list[str]:
         """Names of the tours in their order (without reading their stops)."""
         if not self._has("tours"):
             return []
-        with self.project.lock:
-            rows = self.project.con.execute("SELECT name FROM tours ORDER BY position, name").fetchall()
+        rows = self.project.rows("SELECT name FROM tours ORDER BY position, name")
         return [row[0] for row in rows]
 
     def tour(self, name: str) -> Tour:
         """One tour by name; ProjectError naming the known ones when missing."""
         if self._has("tours"):
-            with self.project.lock:
-                row = self.project.con.execute("SELECT name, stops, description FROM tours WHERE name = ?",
-                                               [name]).fetchone()
-            if row is not None:
-                return _tour(row)
+            rows = self.project.rows("SELECT name, stops, description FROM tours WHERE name = ?", [name])
+            if rows:
+                return _tour(rows[0])
         known = ", ".join(self.tour_names()) or "none"
         raise ProjectError(f"no tour named {name!r} in {self.project.path or 'the project'} (tours: {known})")
 
@@ -186,6 +175,17 @@ class PresentStore:
         with self._writing():
             self.project.con.execute("DELETE FROM tours WHERE name = ?", [name])
 
+    def reorder_tours(self, names: list[str]) -> None:
+        """Put the tours in this order (names left out keep their relative order after these)."""
+        current = self.tour_names()
+        unknown = [n for n in names if n not in current]
+        if unknown:
+            raise ProjectError(f"no tour named {unknown[0]!r}")
+        order = list(dict.fromkeys(names)) + [n for n in current if n not in names]
+        with self._writing():
+            for position, name in enumerate(order):
+                self.project.con.execute("UPDATE tours SET position = ? WHERE name = ?", [position, name])
+
     def _write_tour(self, tour: Tour) -> None:
         con, now = self.project.con, dt.datetime.now(dt.timezone.utc)
         if con.execute("SELECT count(*) FROM tours WHERE name = ?", [tour.name]).fetchone()[0]:
@@ -200,8 +200,11 @@ class PresentStore:
     def _writing(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """One transaction of the project, after checking that it can take bookmarks; DuckDB errors
         become ProjectError."""
+        if not hasattr(self.project, "transaction"):
+            raise ProjectError(f"{self.project.path or 'the project'} is shown read-only here: "
+                               "bookmarks and tours cannot be saved")
         with self.project.lock:
-            if not (self._has("bookmarks") and self._has("tours")) or schema.is_read_only(self.project.con):
+            if not (self._has("bookmarks") and self._has("tours")) or self.project.read_only:
                 raise ProjectError(f"{self.project.path or 'the project'} is open read-only: "
                                    "bookmarks and tours cannot be saved")
             try:

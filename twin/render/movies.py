@@ -1,9 +1,10 @@
-"""Movies and pictures of a project, off-screen: a tour, a timeline replay, a bookmark as PNG.
+"""Movies and pictures of a model, off-screen: a tour, a timeline replay, a bookmark as PNG.
 
-Each builds the project's :class:`~twin.render.view.SceneView` on an off-screen plotter (EGL, no X
-server: :mod:`twin.render.offscreen`), applies frames with :class:`ScenePresenter` and streams the
-pictures into :class:`MovieWriter`. ``progress(fraction, message)`` is called after each frame;
-``cancelled()`` returning True stops the export and removes the partial file.
+Each draws a :class:`twin.model.twin.TwinModel` (the project's, or a copy of the window's) with a
+:class:`~twin.render.view.SceneView` on an off-screen plotter (EGL, no X server:
+:mod:`twin.render.offscreen`), applies frames to the model with :class:`~twin.model.presenter.Presenter`
+and streams the pictures into :class:`MovieWriter`. ``progress(fraction, message)`` is called after each
+frame; ``cancelled()`` returning True stops the export and removes the partial file.
 """
 
 from __future__ import annotations
@@ -16,9 +17,8 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
+from twin.model.presenter import Presenter, bookmark_frame
 from twin.present.movie import DEFAULT_CRF, DEFAULT_PRESET, MovieCancelled, MovieWriter, check_movie_size
-from twin.present.scene import ScenePresenter, bookmark_frame
-from twin.present.store import PresentStore
 from twin.present.tours import Frame, TourPlayer, replay_frame_count, replay_frames
 from twin.scene.camera import CameraPose
 from twin.time.timeline import WindowMode
@@ -62,24 +62,30 @@ def grab(scene) -> np.ndarray:
     return np.ascontiguousarray(vtk_to_numpy(pixels).reshape(height, width, 4)[::-1, :, :3])
 
 
-def _scene(project, size: tuple[int, int]):
+def offscreen_scene(model, size: tuple[int, int]):
+    """A :class:`~twin.render.view.SceneView` of ``model`` on an off-screen plotter of ``size``; close both."""
     from twin.render.offscreen import offscreen_plotter
     from twin.render.view import SceneView
 
-    plotter = offscreen_plotter(size)
-    return SceneView(project, plotter).load(camera="iso")
+    return SceneView(model, offscreen_plotter(size))
 
 
-def render_frames(project, out: str | pathlib.Path, make_frames: Callable[[object], Iterable[Frame]], count: int, *,
+def _close(scene) -> None:
+    scene.close()
+    scene.plotter.close()
+
+
+def render_frames(model, out: str | pathlib.Path, make_frames: Callable[[object], Iterable[Frame]], count: int, *,
                   size: tuple[int, int] = (1280, 720), fps: float = 30.0, clock: bool = False, crf: int = DEFAULT_CRF,
                   preset: str = DEFAULT_PRESET, progress: Progress | None = None,
                   cancelled: Callable[[], bool] | None = None) -> MovieResult:
-    """Render the frames ``make_frames(scene)`` yields into an MP4 at ``out`` (``count`` frames expected)."""
+    """Render the frames ``make_frames(scene)`` yields, applied to ``model``, into an MP4 at ``out`` (``count``
+    frames expected). The model is changed transiently and put back afterwards."""
     size = check_movie_size(size)
     started = time.perf_counter()
-    scene = _scene(project, size)
+    scene = offscreen_scene(model, size)
+    presenter = Presenter(model, clock=clock)
     try:
-        presenter = ScenePresenter(scene, timezone=project.timezone, clock=clock)
         with MovieWriter(out, size, fps, crf=crf, preset=preset) as writer:
             for frame in make_frames(scene):
                 presenter.apply(frame)
@@ -91,24 +97,24 @@ def render_frames(project, out: str | pathlib.Path, make_frames: Callable[[objec
         frames = writer.frames
         problems = dict(scene.problems)
     finally:
-        scene.plotter.close()
+        presenter.close()
+        _close(scene)
     return MovieResult(pathlib.Path(out), size, fps, frames, time.perf_counter() - started, problems)
 
 
-def tour_movie(project, out: str | pathlib.Path, tour: str, *, size: tuple[int, int] = (1280, 720),
+def tour_movie(model, out: str | pathlib.Path, tour: str, *, size: tuple[int, int] = (1280, 720),
                fps: float = 30.0, trail: float = 0.0, clock: bool | None = None, crf: int = DEFAULT_CRF,
                progress: Progress | None = None, cancelled: Callable[[], bool] | None = None) -> MovieResult:
-    """A movie of a stored tour: flights between its bookmarks, captions, the time of each stop.
+    """A movie of one of the model's tours: flights between its bookmarks, captions, the time of each stop.
     ``clock`` (default: when any stop has a time) shows the time at the top left."""
-    store = PresentStore(project)
-    player = TourPlayer(store.tour(tour), {b.name: b for b in store.bookmarks()}, trail=trail)
+    player = TourPlayer(model.tours[tour], {b.name: b for b in model.bookmarks}, trail=trail)
     if clock is None:
         clock = any(leg.time_in is not None for leg in player.legs)
-    return render_frames(project, out, lambda scene: player.frames(fps), player.frame_count(fps), size=size, fps=fps,
+    return render_frames(model, out, lambda scene: player.frames(fps), player.frame_count(fps), size=size, fps=fps,
                          clock=clock, crf=crf, progress=progress, cancelled=cancelled)
 
 
-def replay_movie(project, out: str | pathlib.Path, *, start: dt.datetime, end: dt.datetime, speed: float,
+def replay_movie(model, out: str | pathlib.Path, *, start: dt.datetime, end: dt.datetime, speed: float,
                  size: tuple[int, int] = (1280, 720), fps: float = 30.0, camera: str | CameraPose = "iso",
                  bookmark: str | None = None,
                  window: WindowMode | str = WindowMode.POINT, width: dt.timedelta = dt.timedelta(minutes=10),
@@ -117,14 +123,14 @@ def replay_movie(project, out: str | pathlib.Path, *, start: dt.datetime, end: d
     """A timeline replay from ``start`` to ``end`` at ``speed`` (simulated seconds per second) with a fixed
     camera: a preset or layer name, or a pose in the project CRS (``camera``), or a bookmark's view, layers and
     caption (``bookmark``); the clock shows."""
-    mark = PresentStore(project).bookmark(bookmark) if bookmark else None
+    mark = model.bookmarks[bookmark] if bookmark else None
 
     def make(scene) -> Iterable[Frame]:
         if isinstance(camera, CameraPose):
-            pose, layers, stage = camera, None, None
+            pose, layers, stage = camera, None, model.lens.stage
         elif mark is None:
-            scene.view(camera)
-            pose, layers, stage = None, None, None
+            model.camera.look(camera)
+            pose, layers, stage = None, None, model.lens.stage
         else:
             pose, layers, stage = mark.camera, mark.layers, mark.stage
         frames = replay_frames(start, end, speed=speed, fps=fps, camera=pose, window=window, width=width,
@@ -134,32 +140,27 @@ def replay_movie(project, out: str | pathlib.Path, *, start: dt.datetime, end: d
         return (dataclasses.replace(f, caption=mark.caption, caption_opacity=1.0) for f in frames)
 
     count = replay_frame_count(start, end, speed=speed, fps=fps)
-    return render_frames(project, out, make, count, size=size, fps=fps, clock=True, crf=crf, progress=progress,
+    return render_frames(model, out, make, count, size=size, fps=fps, clock=True, crf=crf, progress=progress,
                          cancelled=cancelled)
 
 
-def bookmark_picture(project, out: str | pathlib.Path, bookmark: str, *, size: tuple[int, int] = (1280, 800),
+def bookmark_picture(model, out: str | pathlib.Path, bookmark: str, *, size: tuple[int, int] = (1280, 800),
                      time: dt.datetime | None = None, layers: list[str] | None = None, caption: bool = True):
-    """A PNG of a bookmark (its camera, layers, stage, time and caption); ``time``/``layers`` override the
-    bookmark's. Returns :class:`twin.render.offscreen.RenderResult`."""
-    from twin.render.offscreen import RenderResult, offscreen_plotter
-    from twin.render.view import SceneView
+    """A PNG of one of the model's bookmarks (its camera, layers, stage, time and caption); ``time``/``layers``
+    override the bookmark's. Returns :class:`twin.render.offscreen.RenderResult`."""
+    from twin.render.offscreen import render_model
     from twin.time.range import TimeRange
 
-    mark = PresentStore(project).bookmark(bookmark)
-    frame = bookmark_frame(mark, caption=caption)
+    frame = bookmark_frame(model.bookmarks[bookmark], caption=caption)
     if time is not None:
         frame = dataclasses.replace(frame, time_range=TimeRange.instant(time))
     if layers:
+        for name in layers:
+            model.layers[name]
         frame = dataclasses.replace(frame, layers=tuple(layers))
-    plotter = offscreen_plotter(size)
+    presenter = Presenter(model, clock=frame.time_range is not None)
+    presenter.apply(frame)  # the model shows the bookmark; the scene drawn below shows the model
     try:
-        scene = SceneView(project, plotter).load(camera="iso")
-        changed = ScenePresenter(scene, timezone=project.timezone).apply(frame)
-        path = pathlib.Path(out)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        scene.screenshot(str(path))
-        shown = [n for n, v in scene.visuals.items() if v.visible]
-        return RenderResult(path, tuple(size), shown, dict(scene.problems), changed)
+        return render_model(model, out, size=size)
     finally:
-        plotter.close()
+        presenter.close()

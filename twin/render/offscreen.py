@@ -1,7 +1,8 @@
 """Off-screen rendering without any X server: VTK's EGL window on Mesa (llvmpipe when there is no GPU).
 
-``render_project`` draws a project into a PNG: the same :class:`~twin.render.view.SceneView` as the
-desktop window, on a ``pyvista.Plotter(off_screen=True)``. Anti-aliasing (MSAA) is off: with software
+``render_model`` draws a :class:`twin.model.twin.TwinModel` into a PNG with the same
+:class:`~twin.render.view.SceneView` as the desktop window, on a ``pyvista.Plotter(off_screen=True)``;
+``render_project`` sets a model of a project up as ``twin render`` is asked and draws it. Anti-aliasing (MSAA) is off: with software
 rendering it costs about three times the frame time.
 """
 
@@ -33,45 +34,69 @@ def offscreen_plotter(size: tuple[int, int] = (1280, 800)):
 
 @dataclasses.dataclass
 class RenderResult:
-    """What ``render_project`` drew."""
+    """What a render drew."""
 
     path: pathlib.Path
     size: tuple[int, int]
-    layers: list[str]
+    layers: list[str]  # the layers shown (drawn and visible)
     problems: dict[str, str]
-    time_changed: bool
 
 
-def render_project(
-    project,
-    out: str | pathlib.Path,
-    *,
-    size: tuple[int, int] = (1280, 800),
-    camera: str = "iso",
-    fid: int | None = None,
-    time: dt.datetime | None = None,
-    layers: list[str] | None = None,
-    selection: list[tuple[str, int]] | None = None,
-) -> RenderResult:
-    """Render a project (or some of its layers) to a PNG file off-screen.
-
-    ``camera`` is a preset (``iso``, ``top``, ``north``...) or a layer name to fit (with ``fid``: one of its
-    features); ``time`` (timezone-aware)
-    is passed to every visual's ``set_time`` as the instant [time, time].
-    """
+def render_model(model, out: str | pathlib.Path, *, size: tuple[int, int] = (1280, 800),
+                 look: tuple[str, int | None] | None = None) -> RenderResult:
+    """Render what ``model`` (a :class:`twin.model.twin.TwinModel`) shows to a PNG file off-screen, with the same
+    :class:`~twin.render.view.SceneView` as the window: its layers, lens, selection, camera (framed ``iso``
+    when it has no pose yet; ``look`` = (target, fid) frames something first), time and caption."""
     from twin.render.view import SceneView
 
     plotter = offscreen_plotter(size)
+    scene = SceneView(model, plotter)
     try:
-        view = SceneView(project, plotter).load(layers=layers, camera="iso")
-        if camera != "iso" or fid is not None:
-            view.view(camera, fid=fid)
-        changed = view.set_time(time, time) if time is not None else False
-        if selection:
-            view.select(selection)
+        if look is not None:
+            model.camera.look(look[0], fid=look[1])
         path = pathlib.Path(out)
         path.parent.mkdir(parents=True, exist_ok=True)
-        view.screenshot(str(path))
-        return RenderResult(path, tuple(size), list(view.visuals), dict(view.problems), changed)
+        scene.screenshot(str(path))
+        shown = [name for name, visual in scene.visuals.items() if visual.visible]
+        return RenderResult(path, tuple(size), shown, dict(scene.problems))
     finally:
+        scene.close()
         plotter.close()
+
+
+def model_for(project, *, layers: list[str] | None = None, camera: str = "iso", fid: int | None = None,
+              time: dt.datetime | None = None, selection: list[tuple[str, int]] | None = None, clock: bool = False):
+    """A model of ``project`` (a ``ProjectReader``) set up as ``twin render`` is asked: only ``layers`` checked
+    (all when None), a camera to frame once drawn (a preset, or a layer with ``fid``), the instant ``time``
+    (with the clock when ``clock``), a selection. Returns (model, camera request)."""
+    from twin.model.twin import TwinModel
+    from twin.time.range import TimeRange
+
+    model = TwinModel(project)
+    if layers is not None:
+        for name in layers:
+            model.layers[name]  # one-line error naming the known layers
+        with model.transient():
+            for layer in model.layers:
+                layer.visible = layer.name in layers
+    if time is not None:
+        model.time.range = TimeRange.instant(time)
+        model.caption.set_clock(clock)
+    if selection:
+        features: dict[str, list[int]] = {}
+        for name, item in selection:
+            features.setdefault(name, []).append(int(item))
+        model.selection.select(features)
+    return model, (camera, fid)
+
+
+def render_project(project, out: str | pathlib.Path, *, size: tuple[int, int] = (1280, 800), camera: str = "iso",
+                   fid: int | None = None, time: dt.datetime | None = None, layers: list[str] | None = None,
+                   selection: list[tuple[str, int]] | None = None, clock: bool = True) -> RenderResult:
+    """Render a project (a ``ProjectReader``) to a PNG off-screen: ``layers`` only (default all), ``camera`` a
+    preset (``iso``, ``top``, ``north``...) or a layer to frame (with ``fid``: one of its features), ``time``
+    the instant shown (timezone-aware; the clock says which when ``clock``), ``selection`` highlighted."""
+    model, (target, feature) = model_for(project, layers=layers, camera=camera, fid=fid, time=time,
+                                         selection=selection, clock=clock)
+    look = (target, feature) if target != "iso" or feature is not None else None
+    return render_model(model, out, size=size, look=look)

@@ -1,12 +1,12 @@
 """Which visual draws which layer kind: a registry, not an ``isinstance`` ladder.
 
 Lookup order for a layer kind:
-1. classes given to :func:`register_visual` (core modules such as the timeline, tests);
-2. the built-in visuals (``BUILTIN_VISUALS``: buildings, points, lines, polygons);
-3. plugin manifests: a ``[[layer_kinds]]`` entry whose ``id`` is the kind and whose
-   ``visual = "module:Class"`` is imported only now, through ``twin.plugins.registry``
-   (a plugin whose code fails is disabled and the layer is reported, not drawn);
-4. for any other kind with geometries, the built-in visual of its most common geometry type.
+1. classes given to :func:`register_visual` (tests, embedding applications);
+2. plugin manifests: the ``[[layer_kinds]]`` entry whose ``id`` is the kind (:mod:`twin.plugins.kinds`);
+   its ``visual = "module:Class"`` is imported only now, through ``twin.plugins.registry`` (a plugin whose
+   code fails is disabled and the layer is reported, not drawn). The built-in kinds (buildings, points,
+   lines, polygons; moving, events, sensors, segments) are declared this way by the built-in plugins;
+3. for any other kind with geometries, the visual of the kind of its most common geometry type.
 """
 
 from __future__ import annotations
@@ -20,13 +20,6 @@ from twin.store.project import LayerInfo, Project
 
 log = logging.getLogger(__name__)
 
-#: layer kind -> "module:Class" of the visual, imported on first use
-BUILTIN_VISUALS: dict[str, str] = {
-    "buildings": "twin.render.visuals:BuildingVisual",
-    "points": "twin.render.visuals:PointVisual",
-    "lines": "twin.render.visuals:LineVisual",
-    "polygons": "twin.render.visuals:PolygonVisual",
-}
 #: geometry type (DuckDB spatial ``ST_GeometryType``) -> kind whose visual draws it
 GEOMETRY_KINDS = {
     "POINT": "points",
@@ -57,7 +50,7 @@ def visual_class(kind: str, *, plugins: PluginRegistry | None = None) -> type | 
 
     Raises ``twin.plugins.registry.PluginError`` when a plugin's visual fails to import.
     """
-    entry = _registered.get(kind) or BUILTIN_VISUALS.get(kind)
+    entry = _registered.get(kind)
     if entry is not None:
         if isinstance(entry, str):
             entry = load_reference(entry)

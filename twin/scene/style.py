@@ -71,6 +71,8 @@ class Style:
     extrude: float | str | None = None
     #: meshes: the LoD to draw (None: the layer's ``default_lod`` property, else the highest)
     lod: str | None = None
+    #: settings of a plugin's own layer kind (its style controls write them, its visual reads them): JSON values
+    params: dict[str, Any] = dataclasses.field(default_factory=dict, hash=False)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None, *, kind: str = "", layer: str = "layer") -> "Style":
@@ -81,8 +83,10 @@ class Style:
         unknown = sorted(set(data) - names)
         if unknown:
             raise StyleError(f"style of {layer}: unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(names))})")
-        if "clim" in data and data["clim"] is not None:
+        if "clim" in data and isinstance(data["clim"], list):
             data["clim"] = tuple(data["clim"])
+        if "params" in data and isinstance(data["params"], dict):
+            data["params"] = dict(data["params"])
         style = dataclasses.replace(base, **data)
         style.validate(layer=layer)
         return style
@@ -92,6 +96,7 @@ class Style:
         out = dataclasses.asdict(self)
         if out["clim"] is not None:
             out["clim"] = list(out["clim"])
+        out["params"] = dict(self.params)
         return out
 
     def replace(self, **changes: Any) -> "Style":
@@ -125,6 +130,7 @@ class Style:
             raise StyleError(f"{where}: extrude must be a height in metres or an attribute name, not {self.extrude!r}")
         if self.lod is not None and not isinstance(self.lod, str):
             raise StyleError(f"{where}: lod must be text such as \"2.2\", not {self.lod!r}")
+        _check_params(self.params, f"{where}: params")
 
     def key(self) -> str:
         """A stable text form, to tell whether a style changed."""
@@ -138,6 +144,12 @@ def default_style(kind: str) -> Style:
     if kind == "polygons":
         return Style(color=KIND_COLORS["polygons"], opacity=0.75)
     return Style(color=KIND_COLORS.get(kind, DEFAULT_COLOR))
+
+
+def style_changes(style: Style, kind: str) -> dict[str, Any]:
+    """The keys of ``style`` that differ from the defaults of ``kind``: what a project stores."""
+    base = default_style(kind).to_dict()
+    return {k: v for k, v in style.to_dict().items() if base.get(k) != v}
 
 
 def distinct_color(taken: set[str]) -> str:
@@ -155,6 +167,15 @@ def layer_style(layer: Any) -> Style:
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _check_params(params: Any, where: str) -> None:
+    if not isinstance(params, dict) or not all(isinstance(k, str) and k for k in params):
+        raise StyleError(f"{where} must be a table of named values, not {params!r}")
+    for key, value in params.items():
+        items = value if isinstance(value, list) else [value]
+        if not all(v is None or isinstance(v, (str, bool, int, float)) for v in items):
+            raise StyleError(f"{where}.{key} must be text, a number, true/false or a list of those, not {value!r}")
 
 
 def _check_color(value: Any, where: str) -> None:

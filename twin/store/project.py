@@ -7,12 +7,14 @@ import dataclasses
 import datetime as dt
 import json
 import pathlib
+import shutil
 import threading
 from collections.abc import Iterator
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from twin.errors import ProjectError
@@ -99,11 +101,20 @@ def _layer_from_row(row: tuple) -> LayerInfo:
     )
 
 
+def with_project_suffix(path: str | pathlib.Path) -> pathlib.Path:
+    """``city`` -> ``city.twin.duckdb``; names that already end in ``.duckdb`` (or ``.db``) are kept."""
+    path = pathlib.Path(path)
+    if path.name.endswith(".duckdb") or path.suffix.lower() == ".db":
+        return path
+    return path.with_name(path.name + PROJECT_SUFFIX)
+
+
 class Project:
     """An open project file. Use :meth:`open`; close it (or use ``with``) when done.
 
     All access goes through one DuckDB connection guarded by a lock; worker threads use
-    :meth:`cursor` for their own cursor on the same database.
+    :meth:`cursor` for their own cursor on the same database. The project is persistence only: what
+    the planner sees, and its events, live in :mod:`twin.model`, which writes through here.
     """
 
     def __init__(self, path: pathlib.Path | None, con: duckdb.DuckDBPyConnection, *, created: bool) -> None:
@@ -111,7 +122,6 @@ class Project:
         self.con = con
         self.created = created
         self.lock = threading.RLock()
-        self._listeners: list = []
 
     # ----- opening -------------------------------------------------------------------------
     @classmethod
@@ -135,6 +145,8 @@ class Project:
             raise ProjectError(f"{target}: no such project")
         if exists and target.is_dir():
             raise ProjectError(f"{target}: is a directory, not a project file")
+        if exists:
+            _check_duckdb_file(target)
         if target is not None and not exists:
             target.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -235,7 +247,6 @@ class Project:
             for table in self.layer_tables(layer):
                 self.con.execute(f'DROP TABLE "{table}"')
             self.con.execute("DELETE FROM layers WHERE id = ?", [layer.id])
-        self._emit("removed", name)
 
     def rename_layer(self, name: str, new_name: str) -> None:
         new_name = new_name.strip()
@@ -246,14 +257,12 @@ class Project:
         layer = self.layer(name)
         with self.lock:
             self.con.execute("UPDATE layers SET name = ? WHERE id = ?", [new_name, layer.id])
-        self._emit("renamed", name, new_name)
 
     def set_style(self, name: str, style: dict[str, Any]) -> None:
         """Store a layer's style (see :mod:`twin.scene.style`)."""
         layer = self.layer(name)
         with self.lock:
             self.con.execute("UPDATE layers SET style = ? WHERE id = ?", [json.dumps(style, ensure_ascii=False), layer.id])
-        self._emit("styled", name)
 
     def set_layer_fields(self, name: str, *, stage: int | None = ..., service: str | None = ...) -> None:  # type: ignore[assignment]
         """Change a layer's stage and/or service."""
@@ -263,7 +272,6 @@ class Project:
                 self.con.execute("UPDATE layers SET stage = ? WHERE id = ?", [stage, layer.id])
             if service is not ...:
                 self.con.execute("UPDATE layers SET service = ? WHERE id = ?", [service, layer.id])
-        self._emit("changed", name)
 
     def set_properties(self, name: str, properties: dict[str, Any]) -> None:
         layer = self.layer(name)
@@ -271,16 +279,17 @@ class Project:
             self.con.execute(
                 "UPDATE layers SET properties = ? WHERE id = ?", [json.dumps(properties, ensure_ascii=False), layer.id]
             )
-        self._emit("changed", name)
 
-    # ----- events (plain callbacks; the Qt side adapts them to signals) -----------------
-    def subscribe(self, callback) -> None:
-        """Call ``callback(event, *args)`` after layers are added, removed, renamed or restyled."""
-        self._listeners.append(callback)
-
-    def _emit(self, event: str, *args: Any) -> None:
-        for callback in list(self._listeners):
-            callback(event, *args)
+    def set_order(self, names: list[str]) -> None:
+        """Put the layers in this display order (names left out follow in their present order)."""
+        current = [layer.name for layer in self.layers()]
+        unknown = [n for n in names if n not in current]
+        if unknown:
+            raise ProjectError(f"no layer named {unknown[0]!r}")
+        order = list(dict.fromkeys(names)) + [n for n in current if n not in names]
+        with self.transaction() as con:
+            for position, name in enumerate(order, start=1):
+                con.execute("UPDATE layers SET position = ? WHERE name = ?", [position, name])
 
     # ----- SQL -----------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -303,6 +312,60 @@ class Project:
                 return pa.table({})
             return result.to_arrow_table()
 
+    def rows(self, sql: str, params: list | None = None) -> list[tuple]:
+        """Run SQL and return its rows as tuples."""
+        with self.lock:
+            return self.con.execute(sql, params or []).fetchall()
+
+    def numpy(self, sql: str, params: list | None = None) -> dict[str, np.ndarray]:
+        """Run SQL and return its columns as numpy arrays (DuckDB's ``fetchnumpy``)."""
+        with self.lock:
+            return self.con.execute(sql, params or []).fetchnumpy()
+
+    def has_table(self, name: str) -> bool:
+        """True when the file has a table called ``name`` (older projects opened read-only may lack newer ones)."""
+        with self.lock:
+            return schema.has_table(self.con, name)
+
+    @property
+    def read_only(self) -> bool:
+        """True when the file was opened read-only."""
+        with self.lock:
+            return schema.is_read_only(self.con)
+
+    # ----- files ---------------------------------------------------------------------------
+    def save(self) -> None:
+        """Make everything written so far part of the file itself (DuckDB checkpoints its write-ahead log).
+
+        Every change is committed as it is made; this only folds the log into the file, which is what
+        a copy of the file needs."""
+        if self.path is not None and not self.read_only:
+            with self.lock:
+                self.con.execute("CHECKPOINT")
+
+    def save_as(self, target: str | pathlib.Path) -> pathlib.Path:
+        """Write a complete copy of the project to ``target`` (``.twin.duckdb`` added when missing) and
+        return its path; this project stays open as it is (open the copy to go on working in it)."""
+        target = with_project_suffix(target)
+        if self.path is not None and target.resolve() == self.path.resolve():
+            raise ProjectError(f"{target}: this is the open project; choose another file name")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.part")
+        tmp.unlink(missing_ok=True)
+        with self.lock:
+            if self.path is not None:
+                self.save()
+                shutil.copyfile(self.path, tmp)
+            else:  # an in-memory project: let DuckDB write the copy
+                literal = "'" + tmp.as_posix().replace("'", "''") + "'"  # ATTACH takes no parameters
+                self.con.execute(f"ATTACH {literal} AS twin_copy")
+                try:
+                    self.con.execute("COPY FROM DATABASE memory TO twin_copy")
+                finally:
+                    self.con.execute("DETACH twin_copy")
+        tmp.replace(target)
+        return target
+
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A cursor of its own for another thread (same database, same loaded extensions)."""
         return self.con.cursor()
@@ -316,6 +379,14 @@ class Project:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _check_duckdb_file(path: pathlib.Path) -> None:
+    """One clear line for a file that is not a DuckDB database at all (before DuckDB tries to open it)."""
+    with open(path, "rb") as fh:
+        head = fh.read(16)
+    if len(head) < 12 or head[8:12] != b"DUCK":
+        raise ProjectError(f"{path}: not a DuckDB file, so not a Smart City Twin project")
 
 
 def _normalise_project_crs(crs: str) -> str:

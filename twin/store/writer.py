@@ -58,8 +58,6 @@ def write_layers(
         for data, name in items:
             _write_one(project, con, data, name=name, stage=stage, service=service,
                        source_file=source_file, source_sha256=source_sha256)
-    for name in names:
-        project._emit("added", name)
     return [project.layer(name) for name in names]
 
 

@@ -38,6 +38,12 @@ def parse_instant(text: str, *, tz: str = "UTC") -> dt.datetime:
     return as_utc(value, tz=tz)
 
 
+def format_time(value: dt.datetime, tz: str) -> str:
+    """``2017-01-28 14:00:00 KST``: a time as a planner reads it, in the project's zone."""
+    local = value.astimezone(zone(tz))
+    return local.strftime("%Y-%m-%d %H:%M:%S ") + (local.tzname() or tz)
+
+
 def to_us(value: dt.datetime) -> int:
     """Microseconds since the Unix epoch (UTC) of an aware datetime."""
     delta = as_utc(value) - EPOCH

@@ -98,12 +98,10 @@ class MovingTrack:
     def samples(self, start_us: int, end_us: int, columns: str = "fid, t, x, y, z") -> dict[str, np.ndarray]:
         """Raw samples with ``start_us <= t <= end_us`` as numpy arrays (``t`` as int64 microseconds)."""
         cols = columns.replace("t,", "epoch_us(t) AS t,", 1) if columns.startswith("fid, t,") else columns
-        with self.project.lock:
-            result = self.project.con.execute(
-                f'SELECT {cols} FROM "{self.table}" WHERE t >= make_timestamptz(?) AND t <= make_timestamptz(?)',
-                [int(start_us), int(end_us)],
-            )
-            return result.fetchnumpy()
+        return self.project.numpy(
+            f'SELECT {cols} FROM "{self.table}" WHERE t >= make_timestamptz(?) AND t <= make_timestamptz(?)',
+            [int(start_us), int(end_us)],
+        )
 
     def positions(self, at: int | object) -> Positions:
         """Interpolated positions of the objects present at ``at`` (a datetime or int64 microseconds)."""
@@ -150,11 +148,10 @@ class EventTrack:
         """``(fid, now)``: events overlapping ``window``; ``now`` marks those active at the window's end."""
         where, params = self.temporal.predicate(window)
         now, now_params = self.temporal.predicate(TimeRange.instant(window.end))
-        with self.project.lock:
-            result = self.project.con.execute(
-                f'SELECT fid, ({now}) AS now FROM "{self.layer.table_name}" WHERE {where} ORDER BY fid',
-                now_params + params,
-            ).fetchnumpy()
+        result = self.project.numpy(
+            f'SELECT fid, ({now}) AS now FROM "{self.layer.table_name}" WHERE {where} ORDER BY fid',
+            now_params + params,
+        )
         return result["fid"].astype(np.int64), np.asarray(result["now"], dtype=bool)
 
 
@@ -180,15 +177,13 @@ class Readings:
             (where, params), pick = self.temporal.predicate(window), f"arg_max({value}, t)"
         sql = (f'SELECT fid, {pick} AS v FROM "{self.table}" WHERE {where} AND {value} IS NOT NULL '
                "GROUP BY fid ORDER BY fid")
-        with self.project.lock:
-            result = self.project.con.execute(sql, params).fetchnumpy()
+        result = self.project.numpy(sql, params)
         return result["fid"].astype(np.int64), np.ma.filled(np.ma.asarray(result["v"], dtype=np.float64), np.nan)
 
     def value_range(self) -> tuple[float | None, float | None]:
         """The smallest and largest reading of the value column (for a stable colour scale)."""
         value = quote(self.value)
-        with self.project.lock:
-            lo, hi = self.project.con.execute(f'SELECT min({value}), max({value}) FROM "{self.table}"').fetchone()
+        lo, hi = self.project.rows(f'SELECT min({value}), max({value}) FROM "{self.table}"')[0]
         return (None, None) if lo is None else (float(lo), float(hi))
 
     def join_target(self) -> LayerInfo | None:
@@ -201,19 +196,15 @@ class Readings:
         if target is None:
             return None
         key = quote(_column_of(self.project, target, self.layer.properties["join"]["key"]))
-        with self.project.lock:
-            result = self.project.con.execute(
-                f'SELECT s.fid AS s, f.fid AS f FROM "{self.layer.table_name}" s JOIN "{target.table_name}" f '
-                f"ON trim(CAST(f.{key} AS VARCHAR)) = s.object_id ORDER BY f.fid"
-            ).fetchnumpy()
+        result = self.project.numpy(
+            f'SELECT s.fid AS s, f.fid AS f FROM "{self.layer.table_name}" s JOIN "{target.table_name}" f '
+            f"ON trim(CAST(f.{key} AS VARCHAR)) = s.object_id ORDER BY f.fid"
+        )
         return target, result["s"].astype(np.int64), result["f"].astype(np.int64)
 
 
 def _columns(project: Project, table: str) -> list[str]:
-    with project.lock:
-        rows = project.con.execute(
-            "SELECT column_name FROM duckdb_columns() WHERE table_name = ? ORDER BY column_index", [table]
-        ).fetchall()
+    rows = project.rows("SELECT column_name FROM duckdb_columns() WHERE table_name = ? ORDER BY column_index", [table])
     return [r[0] for r in rows]
 
 

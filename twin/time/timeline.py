@@ -28,6 +28,10 @@ SPEED_MIN = 1.0
 SPEED_MAX = 3600.0
 #: the multipliers a UI offers (real time .. one hour a second)
 SPEED_PRESETS = (1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600)
+#: the frame steps a UI offers, with their labels
+STEP_PRESETS = (("1 s", dt.timedelta(seconds=1)), ("10 s", dt.timedelta(seconds=10)), ("1 min", dt.timedelta(minutes=1)),
+                ("10 min", dt.timedelta(minutes=10)), ("1 h", dt.timedelta(hours=1)), ("1 day", dt.timedelta(days=1)),
+                ("1 week", dt.timedelta(weeks=1)), ("30 days", dt.timedelta(days=30)))
 
 
 
@@ -255,6 +259,24 @@ class Timeline:
         if extent is None:
             raise ValueError("no time span to cover: the project has no temporal layer")
         return cls(extent, **kwargs)
+
+
+def timeline_for(spans: Iterable[tuple[dt.datetime, dt.datetime] | TimeRange | None], *,
+                 previous: Timeline | None = None) -> Timeline | None:
+    """A timeline covering ``spans`` (the layers' time spans; ``None`` without any), keeping the modes, speed
+    and current time of ``previous``. A new timeline steps by the preset nearest 1/500 of its extent and plays
+    it in about a minute (within 1x..3600x)."""
+    extent = extent_of(spans)
+    if extent is None:
+        return None
+    if previous is not None:
+        previous.set_extent(extent)
+        return previous
+    seconds = extent.duration.total_seconds()
+    step = min(STEP_PRESETS, key=lambda item: abs(item[1].total_seconds() - seconds / 500))[1]
+    speed = min(max(seconds / 60.0, SPEED_MIN), SPEED_MAX)
+    speed = min(SPEED_PRESETS, key=lambda preset: abs(preset - speed))
+    return Timeline(extent, frame_step=step, speed=float(speed))
 
 
 def extent_of(spans: Iterable[tuple[dt.datetime, dt.datetime] | TimeRange | None]) -> TimeRange | None:

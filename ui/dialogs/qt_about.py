@@ -3,83 +3,19 @@
 from __future__ import annotations
 
 import html
-import importlib.metadata
-import platform
-import sys
 
 from PySide6 import QtCore, QtWidgets
 
 import twin
+from twin.versions import versions as stack_versions
 from twin_ui import icons
 
 
-def _dist_version(name: str) -> str:
-    try:
-        return importlib.metadata.version(name)
-    except importlib.metadata.PackageNotFoundError:
-        return "not installed"
-
-
 def versions() -> list[tuple[str, str]]:
-    """(component, version) of the app and its stack, as they are loaded in this process."""
-    import duckdb
-    import pyproj
+    """(component, version) of the app, Qt and the stack, as they are loaded in this process."""
     import PySide6
-    from vtkmodules.vtkCommonCore import vtkVersion
 
-    rows = [
-        ("Smart City Twin", twin.__version__),
-        ("Python", f"{platform.python_version()} ({platform.python_implementation()}, {sys.platform})"),
-        ("Qt", QtCore.qVersion()),
-        ("PySide6", PySide6.__version__),
-        ("VTK", vtkVersion.GetVTKVersion()),
-        ("PyVista", _dist_version("pyvista")),
-        ("pyvistaqt", _dist_version("pyvistaqt")),
-        ("DuckDB", duckdb.__version__),
-        ("DuckDB spatial extension", _spatial_version()),
-        ("pyogrio", _dist_version("pyogrio")),
-        ("GDAL", _gdal_version()),
-        ("pyproj", pyproj.__version__),
-        ("PROJ", pyproj.proj_version_str),
-        ("shapely / GEOS", f"{_dist_version('shapely')} / {_geos_version()}"),
-        ("pyarrow", _dist_version("pyarrow")),
-        ("numpy", _dist_version("numpy")),
-    ]
-    return rows
-
-
-def _spatial_version() -> str:
-    try:
-        from twin.store.spatial import connect
-
-        con = connect()
-        try:
-            row = con.execute(
-                "SELECT extension_version FROM duckdb_extensions() WHERE extension_name = 'spatial'").fetchone()
-        finally:
-            con.close()
-        build = row[0] if row and row[0] else "?"
-        return f"{_dist_version('duckdb-extension-spatial')} (build {build})"
-    except Exception as exc:  # noqa: BLE001 - the About box must open even with a broken extension
-        return f"unavailable ({exc})"
-
-
-def _gdal_version() -> str:
-    try:
-        import pyogrio
-
-        return pyogrio.__gdal_version_string__
-    except Exception:  # noqa: BLE001
-        return "unavailable"
-
-
-def _geos_version() -> str:
-    try:
-        import shapely
-
-        return shapely.geos_version_string
-    except Exception:  # noqa: BLE001
-        return "?"
+    return stack_versions(gui=[("Qt", QtCore.qVersion()), ("PySide6", PySide6.__version__)])
 
 
 class QtAboutDialog(QtWidgets.QDialog):

@@ -1,6 +1,7 @@
-"""The import dialog: read the file off the GUI thread, show what was detected (format, CRS, coordinate
-columns, encoding, feature count, skipped rows), let the user name the layer and set stage, service,
-source CRS and x/y columns, then write it (progress bar, cancel) and show the report."""
+"""The import dialog: the core's import service plans the import off the GUI thread; the dialog shows the
+plan (format, CRS, coordinate columns, encoding, feature count, skipped rows, the suggested stage and
+service), lets the user name the layer and set stage, service, source CRS and x/y columns, then has the
+service write it (progress bar, cancel) and shows the report. The dialog itself reads and writes nothing."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from twin.errors import ImportCancelled, TwinError
 from twin.io.options import ImportOptions
 from twin.io.service import ImportOutcome, ImportPlan, ImportService, default_layer_name
 from twin_ui import icons
-from twin_ui.import_jobs import read_job, write_job
+from twin_ui.dialogs.import_jobs import read_job, write_job
 from twin_ui.workers import LatestRunner
 
 ENCODINGS = ("", "utf-8", "utf-8-sig", "cp949", "euc-kr", "latin-1")
@@ -33,9 +34,9 @@ def error_text(exc: object) -> str:
 
 
 class QtImportDialog(QtWidgets.QDialog):
-    """Import one file into ``project``. Emits :attr:`imported` with the new layer names."""
+    """Import one file through ``service``. Emits :attr:`imported` with the :class:`ImportOutcome`."""
 
-    imported = QtCore.Signal(list)
+    imported = QtCore.Signal(object)
 
     def __init__(self, service: ImportService, path: str | pathlib.Path, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -286,7 +287,7 @@ class QtImportDialog(QtWidgets.QDialog):
         self._say(f"Imported {len(names)} layer(s): {html.escape(', '.join(names))}{extra}.", ok=True)
         self.import_button.hide()
         self.cancel_button.setText("Close")
-        self.imported.emit(names)
+        self.imported.emit(result)
 
     def _on_write_failed(self, exc: object, trace: str) -> None:
         self._set_busy(False)

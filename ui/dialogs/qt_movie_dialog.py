@@ -1,8 +1,9 @@
 """*Present > Export Movie…*: a tour or a timeline replay written to an H.264 MP4.
 
 The movie is rendered off-screen at its own size by the same code as ``twin movie``
-(:mod:`twin.present.export`), on the GUI thread (VTK renders only there) one frame at a time: the
-dialog's progress bar moves and *Cancel* stops between two frames (the partial file is removed).
+(:mod:`twin.render.movies`), from a copy of the window's model (its layers, styles, lens and camera as they
+are now), on the GUI thread (VTK renders only there) one frame at a time: the dialog's progress bar moves
+and *Cancel* stops between two frames (the partial file is removed).
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ from zoneinfo import ZoneInfo
 from PySide6 import QtCore, QtWidgets
 
 from twin.errors import TwinError
-from twin.present.camera import capture_camera
-from twin.present.store import PresentStore
+from twin.model.twin import TwinModel
 from twin.time.timeline import extent_of
 
 SIZES = (("1280 × 720 (HD)", (1280, 720)), ("1920 × 1080 (Full HD)", (1920, 1080)), ("854 × 480", (854, 480)),
@@ -27,23 +27,22 @@ CURRENT_VIEW = "(the current view)"
 class QtMovieDialog(QtWidgets.QDialog):
     """Choose a tour or a replay span, a size, an fps and a file; *Export* writes the movie."""
 
-    def __init__(self, project, viewer, *, tour: str | None = None, out: str | pathlib.Path | None = None,
+    def __init__(self, model: TwinModel, *, tour: str | None = None, out: str | pathlib.Path | None = None,
                  parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export Movie")
-        self.project, self.viewer = project, viewer
+        self.model = model
         self.cancelled = False
         self.running = False
         self.result = None
-        store = PresentStore(project)
         self.tour_radio = QtWidgets.QRadioButton("Tour", self)
         self.tour_combo = QtWidgets.QComboBox(self)
-        self.tour_combo.addItems(store.tour_names())
+        self.tour_combo.addItems(model.tours.names())
         if tour:
             self.tour_combo.setCurrentText(tour)
         self.replay_radio = QtWidgets.QRadioButton("Timeline replay", self)
-        self.extent = extent_of(layer.time_span for layer in project.layers())
-        zone = ZoneInfo(project.timezone)
+        self.extent = extent_of(layer.info.time_span for layer in model.layers)
+        zone = ZoneInfo(model.timezone)
         self.start_edit, self.end_edit = QtWidgets.QDateTimeEdit(self), QtWidgets.QDateTimeEdit(self)
         for edit, value in ((self.start_edit, self.extent.start if self.extent else None),
                             (self.end_edit, self.extent.end if self.extent else None)):
@@ -59,7 +58,7 @@ class QtMovieDialog(QtWidgets.QDialog):
         self.trail.setRange(0, 24 * 60)
         self.trail.setSuffix(" min trails")
         self.camera = QtWidgets.QComboBox(self)
-        self.camera.addItems([CURRENT_VIEW, *store.names()])
+        self.camera.addItems([CURRENT_VIEW, *model.bookmarks.names()])
         self.size_combo = QtWidgets.QComboBox(self)
         for label, size in SIZES:
             self.size_combo.addItem(label, size)
@@ -107,8 +106,9 @@ class QtMovieDialog(QtWidgets.QDialog):
             self.status.setText("Nothing to film yet: make a tour in the Bookmarks panel, or import time-based layers.")
 
     def _default_path(self) -> pathlib.Path:
-        folder = self.project.path.parent if self.project.path else pathlib.Path.home()
-        stem = self.project.path.name.removesuffix(".twin.duckdb") if self.project.path else "twin"
+        path = self.model.project.path if self.model.project is not None else None
+        folder = path.parent if path else pathlib.Path.home()
+        stem = path.name.removesuffix(".twin.duckdb") if path else "twin"
         return folder / f"{stem}.mp4"
 
     def _browse(self) -> None:
@@ -125,12 +125,12 @@ class QtMovieDialog(QtWidgets.QDialog):
 
     def _time(self, edit: QtWidgets.QDateTimeEdit) -> dt.datetime:
         local = edit.dateTime().toPython()
-        return local.replace(tzinfo=ZoneInfo(self.project.timezone))
+        return local.replace(tzinfo=ZoneInfo(self.model.timezone))
 
     # ----- exporting ---------------------------------------------------------------------------------
     def export(self) -> bool:
         """Write the movie (returns when done, cancelled or failed)."""
-        from twin.present.export import replay_movie, tour_movie
+        from twin.render.movies import replay_movie, tour_movie
 
         out = pathlib.Path(self.path_edit.text().strip())
         if out.suffix.lower() != ".mp4":
@@ -142,14 +142,15 @@ class QtMovieDialog(QtWidgets.QDialog):
         self.close_button.setText("Cancel")
         self.progress.setValue(0)
         try:
+            film = self.model.copy()  # the window's state as it is now; the window's view is left alone
             if self.tour_radio.isChecked():
-                self.result = tour_movie(self.project, out, self.tour_combo.currentText(), size=size, fps=fps,
+                self.result = tour_movie(film, out, self.tour_combo.currentText(), size=size, fps=fps,
                                          progress=self._progress, cancelled=lambda: self.cancelled)
             else:
                 choice = self.camera.currentText()
-                camera = capture_camera(self.viewer.plotter, self.viewer.scene.origin) if choice == CURRENT_VIEW else "iso"
+                camera = self.model.camera.pose if choice == CURRENT_VIEW and self.model.camera.pose else "iso"
                 self.result = replay_movie(
-                    self.project, out, start=self._time(self.start_edit), end=self._time(self.end_edit),
+                    film, out, start=self._time(self.start_edit), end=self._time(self.end_edit),
                     speed=self.speed.value(), size=size, fps=fps, camera=camera,
                     bookmark=None if choice == CURRENT_VIEW else choice,
                     window="trail" if self.trail.value() else "point", width=dt.timedelta(minutes=max(self.trail.value(), 1)),

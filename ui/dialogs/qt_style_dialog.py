@@ -1,40 +1,36 @@
-"""The layer style dialog: colour, colour by attribute (colormap or palette, range), opacity, size,
-extrusion and LoD. Styles are :class:`twin.scene.style.Style` data saved in the project."""
+"""The layer style dialog: the style controls the layer's kind declares (colour, colour by attribute or by
+semantic surface, colour ramp, opacity, size, extrusion, LoD: :mod:`twin.plugins.kinds`) and, for a plugin's
+kind, its own controls. Apply and OK set the style of the model's layer; the views and the project follow."""
 
 from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from twin.errors import TwinError
-from twin.scene.style import BY_SURFACE, Style, default_style, layer_style
+from twin.model.twin import TwinModel
+from twin.plugins.kinds import DEFAULT_STYLE_CONTROLS, layer_kind
+from twin.scene.style import BY_SURFACE, Style, default_style
 from twin_ui import icons
-from twin_ui.layer_model import LayerTreeModel
 
 COLORMAPS = ("viridis", "plasma", "inferno", "magma", "cividis", "turbo", "YlOrRd", "OrRd", "RdYlGn_r",
              "Spectral_r", "coolwarm", "Blues", "Greens", "Reds", "Greys")
 PALETTES = ("tab10", "tab20", "Set1", "Set2", "Set3", "Paired", "Dark2", "Accent", "Pastel1")
 
 
-def style_changes(style: Style, kind: str) -> dict:
-    """The keys of ``style`` that differ from the defaults of ``kind`` (what is stored)."""
-    base = default_style(kind).to_dict()
-    return {k: v for k, v in style.to_dict().items() if base.get(k) != v}
-
-
 class QtStyleDialog(QtWidgets.QDialog):
-    """Edit one layer's style; Apply/OK save it in the project (the 3D view follows)."""
+    """Edit the style of the model's layer ``name``."""
 
-    def __init__(self, model: LayerTreeModel, name: str, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, model: TwinModel, name: str, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
-        self.model = model
+        self.twin = model
         self.name = name
-        self.layer = model.layer(name) or model.project.layer(name)
+        self.layer = model.layers[name]
+        self.kind = layer_kind(self.layer.kind, registry=model.registry)
+        self.controls = self.kind.style if self.kind is not None else DEFAULT_STYLE_CONTROLS
         self.setWindowTitle(f"Style — {name}")
-        try:
-            self.style_ = layer_style(self.layer)
-        except TwinError:
-            self.style_ = default_style(self.layer.kind)
+        self.style_ = self.layer.style
         self._colour = QtGui.QColor(self.style_.color)
+        self.kind_controls: QtWidgets.QWidget | None = None
         self._build()
         self._load(self.style_)
 
@@ -42,34 +38,52 @@ class QtStyleDialog(QtWidgets.QDialog):
     def _build(self) -> None:
         form = QtWidgets.QFormLayout()
         form.setLabelAlignment(QtCore.Qt.AlignmentFlag.AlignRight)
+        offers = self.controls.__contains__
         self.colour_button = QtWidgets.QPushButton(self)
         self.colour_button.clicked.connect(self._pick_colour)
-        form.addRow("Colour:", self.colour_button)
+        if offers("color"):
+            form.addRow("Colour:", self.colour_button)
+        else:
+            self.colour_button.hide()
 
         self.color_by = QtWidgets.QComboBox(self)
         self.color_by.addItem("Single colour", None)
-        if self.layer.kind == "buildings":
+        if offers("surfaces"):
             self.color_by.addItem("Semantic surface (roof, wall, ground)", BY_SURFACE)
-        for column, kind in self._attributes():
-            self.color_by.addItem(f"{column}  ({kind})", column)
+        if offers("color_by"):
+            for column, kind in self._attributes():
+                self.color_by.addItem(f"{column}  ({kind})", column)
         self.color_by.currentIndexChanged.connect(self._update_enabled)
-        form.addRow("Colour by:", self.color_by)
+        if self.color_by.count() > 1:
+            form.addRow("Colour by:", self.color_by)
+        else:
+            self.color_by.hide()
         self.categorical = QtWidgets.QComboBox(self)
         self.categorical.addItem("Automatic (numbers as a ramp, text as categories)", None)
         self.categorical.addItem("Numeric ramp", False)
         self.categorical.addItem("Categories", True)
         self.categorical.currentIndexChanged.connect(self._update_enabled)
-        form.addRow("Values as:", self.categorical)
+        by_attribute = offers("color_by")
+        if by_attribute:
+            form.addRow("Values as:", self.categorical)
+        else:
+            self.categorical.hide()
         self.colormap = QtWidgets.QComboBox(self)
         for name in COLORMAPS:
             self.colormap.addItem(icons.ramp_icon(name), name)
         self.colormap.setIconSize(QtCore.QSize(72, 12))
-        form.addRow("Colour ramp:", self.colormap)
+        if by_attribute or offers("colormap"):
+            form.addRow("Colour ramp:", self.colormap)
+        else:
+            self.colormap.hide()
         self.palette = QtWidgets.QComboBox(self)
         for name in PALETTES:
             self.palette.addItem(icons.ramp_icon(name, steps=8), name)
         self.palette.setIconSize(QtCore.QSize(72, 12))
-        form.addRow("Palette:", self.palette)
+        if by_attribute:
+            form.addRow("Palette:", self.palette)
+        else:
+            self.palette.hide()
         range_row = QtWidgets.QHBoxLayout()
         self.auto_range = QtWidgets.QCheckBox("Data range", self)
         self.auto_range.toggled.connect(self._update_enabled)
@@ -79,7 +93,11 @@ class QtStyleDialog(QtWidgets.QDialog):
         range_row.addWidget(self.low)
         range_row.addWidget(QtWidgets.QLabel("to"))
         range_row.addWidget(self.high)
-        form.addRow("Range:", range_row)
+        if by_attribute or offers("colormap"):
+            form.addRow("Range:", range_row)
+        else:
+            for widget in (self.auto_range, self.low, self.high):
+                widget.hide()
 
         opacity_row = QtWidgets.QHBoxLayout()
         self.opacity = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal, self)
@@ -89,16 +107,23 @@ class QtStyleDialog(QtWidgets.QDialog):
         self.opacity.valueChanged.connect(lambda v: self.opacity_label.setText(f"{v} %"))
         opacity_row.addWidget(self.opacity)
         opacity_row.addWidget(self.opacity_label)
-        form.addRow("Opacity:", opacity_row)
+        if offers("opacity"):
+            form.addRow("Opacity:", opacity_row)
+        else:
+            self.opacity.hide()
+            self.opacity_label.hide()
         self.size = _spin(self, minimum=0.0, suffix=" m", special="automatic")
-        form.addRow("Symbol size:", self.size)
+        if offers("size"):
+            form.addRow("Symbol size:", self.size)
+        else:
+            self.size.hide()
         self.extrude = _spin(self, minimum=0.0, suffix=" m", special="flat")
-        if self.layer.kind == "polygons":
+        if offers("extrude"):
             form.addRow("Extrude by:", self.extrude)
         else:
             self.extrude.hide()
         self.lod = QtWidgets.QComboBox(self)
-        lods = self._lods()
+        lods = self._lods() if offers("lod") else []
         if lods:
             self.lod.addItem("Default", None)
             for lod in lods:
@@ -108,6 +133,10 @@ class QtStyleDialog(QtWidgets.QDialog):
             self.lod.hide()
         self.visible = QtWidgets.QCheckBox("Visible", self)
         form.addRow("", self.visible)
+        if self.kind is not None and self.kind.has_controls:
+            self.kind_controls = self._kind_controls()
+            if self.kind_controls is not None:
+                form.addRow(self.kind.title + ":", self.kind_controls)
 
         self.error = QtWidgets.QLabel(self)
         self.error.setStyleSheet("color: #b03a2e")
@@ -121,7 +150,7 @@ class QtStyleDialog(QtWidgets.QDialog):
         buttons.button(QtWidgets.QDialogButtonBox.StandardButton.Apply).clicked.connect(self.apply)
         buttons.button(QtWidgets.QDialogButtonBox.StandardButton.RestoreDefaults).clicked.connect(
             lambda: self._load(default_style(self.layer.kind)))
-        head = QtWidgets.QLabel(f"<b>{self.layer.name}</b> · {self.layer.kind}, {self.layer.feature_count:,} features")
+        head = QtWidgets.QLabel(f"<b>{self.layer.name}</b> · {self.layer.kind}, {self.layer.info.feature_count:,} features")
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(head)
         layout.addLayout(form)
@@ -129,11 +158,27 @@ class QtStyleDialog(QtWidgets.QDialog):
         layout.addWidget(buttons)
         self.setMinimumWidth(460)
 
+    def _kind_controls(self) -> QtWidgets.QWidget | None:
+        """The widget a plugin's kind declares (``controls``), or an error label when it fails."""
+        try:
+            cls = self.twin.registry.load(self.kind.contribution, "controls")
+            widget = cls(self.layer, self)
+            if not isinstance(widget, QtWidgets.QWidget) or not callable(getattr(widget, "params", None)):
+                raise TypeError(f"{type(widget).__name__} is not a QWidget with a params() method")
+            return widget
+        except Exception as exc:  # noqa: BLE001 - a broken plugin widget must not stop the dialog
+            label = QtWidgets.QLabel(f"the controls of {self.kind.plugin} failed: {exc}", self)
+            label.setStyleSheet("color: #b03a2e")
+            label.setWordWrap(True)
+            return label
+
     def _attributes(self) -> list[tuple[str, str]]:
         from twin.scene.features import attribute_types
 
+        if self.twin.project is None:
+            return []
         try:
-            types = attribute_types(self.model.project, self.layer)
+            types = attribute_types(self.twin.project, self.layer.info)
         except TwinError:
             return []
         return [(name, str(kind)) for name, kind in types.items()]
@@ -141,8 +186,9 @@ class QtStyleDialog(QtWidgets.QDialog):
     def _lods(self) -> list[str]:
         from twin.scene.meshes import has_mesh, mesh_lods
 
+        project = self.twin.project
         try:
-            return mesh_lods(self.model.project, self.layer) if has_mesh(self.model.project, self.layer) else []
+            return mesh_lods(project, self.layer.info) if project and has_mesh(project, self.layer.info) else []
         except TwinError:
             return []
 
@@ -169,7 +215,11 @@ class QtStyleDialog(QtWidgets.QDialog):
 
     def current_style(self) -> Style:
         """The style the dialog shows (validated; raises StyleError naming the bad value)."""
+        params = dict(self.style_.params)
+        if self.kind_controls is not None and callable(getattr(self.kind_controls, "params", None)):
+            params.update(self.kind_controls.params())
         return Style.from_dict({
+            "params": params,
             "color": self._colour.name(),
             "color_by": self.color_by.currentData(),
             "categorical": self.categorical.currentData(),
@@ -190,9 +240,8 @@ class QtStyleDialog(QtWidgets.QDialog):
             self.error.setText(str(exc))
             return False
         self.error.clear()
-        changes = style_changes(style, self.layer.kind)
-        self.model.project.set_style(self.name, changes)
-        self.model.update_layer(self.name)
+        self.layer.style = style
+        self.style_ = style
         return True
 
     def _ok(self) -> None:

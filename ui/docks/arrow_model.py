@@ -1,5 +1,5 @@
 """A read-only Qt table model over an Arrow table (query results): cells are converted lazily, only
-for the rows the view paints; geometry columns are shown as WKT (:func:`twin.store.tables.with_wkt`)."""
+for the rows the view paints; geometry columns are shown as WKT (:func:`twin.tabular.results.with_wkt`)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pyarrow as pa
 import shapely
 from PySide6 import QtCore, QtGui
 
-from twin.store.tables import geometry_columns, with_wkt
+from twin.tabular.results import geometry_columns, with_wkt
 
 MAX_WKT_CHARS = 200
 BLOCK = 256  # rows converted to Python at a time

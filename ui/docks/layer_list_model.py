@@ -1,6 +1,7 @@
-"""The layer tree as a Qt item model bound to a project: groups by stage (1-4, then "No stage") and by
-service; layer rows carry their visibility (a check box, saved in the layer's style) and the stage
-filter (layers of later stages are hidden and shown greyed)."""
+"""The model's layers as a Qt item model: grouped by stage (1-4, then "No stage") and by service, each row
+with its check box (the layer's visibility in the model), its kind's icon and its legend; layers the stage
+lens hides are greyed. It holds no state of its own: every change goes to the :class:`TwinModel`, and the
+rows are redrawn from the model's events."""
 
 from __future__ import annotations
 
@@ -8,130 +9,76 @@ from PySide6 import QtCore, QtGui
 
 from twin import stages
 from twin.errors import TwinError
-from twin.store.project import LayerInfo, Project
+from twin.model.layers import LayerState
+from twin.model.twin import TwinModel
 from twin_ui import icons
-from twin_ui.project_events import QtProjectEvents
+from twin_ui.labels import NO_SERVICE, reload_stages, service_label, stage_colour, stage_info, stage_label
 
 NAME_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1
-LEVEL_ROLE = QtCore.Qt.ItemDataRole.UserRole + 2  # "stage", "service" or "layer"
+LEVEL_ROLE = QtCore.Qt.ItemDataRole.UserRole + 2  # "stage", "service", "layer" or "legend"
 STAGES = (1, 2, 3, 4, None)
-NO_SERVICE = "(no service)"
 
 
-def stage_label(stage: int | None, *, long: bool = False) -> str:
-    """``Stage 2`` (or ``Stage 2 · U-City infrastructure in new towns`` with ``long``), ``No stage``."""
-    if stage is None:
-        return "No stage"
-    if long:
-        info = _stage_info(stage)
-        if info is not None:
-            return f"Stage {stage} · {info.title}"
-    return f"Stage {stage}"
+class LayerListModel(QtGui.QStandardItemModel):
+    """Rows of ``model.layers`` grouped by stage and service (see the module docstring)."""
 
-
-_STAGES: dict[int, object] | None = None
-
-
-def reload_stages() -> None:
-    """Read the stages the plugins declare again (the tree does it on every rebuild)."""
-    global _STAGES
-    _STAGES = {item.number: item for item in stages.stages()}
-
-
-def _stage_info(stage: int):
-    if _STAGES is None:
-        reload_stages()
-    return _STAGES.get(stage)
-
-
-def stage_colour(stage: int | None) -> str:
-    info = _stage_info(stage) if stage is not None else None
-    return info.color if info is not None else "#808080"
-
-
-def service_label(service: str | None) -> str:
-    """The title a plugin gives a service id (``traffic`` -> ``Traffic``), else the text itself."""
-    if not service:
-        return NO_SERVICE
-    try:
-        return stages.service(service).title
-    except KeyError:
-        return service
-
-
-def is_visible(layer: LayerInfo) -> bool:
-    """The visibility saved in a layer's style (visible unless said otherwise)."""
-    return bool(layer.style.get("visible", True))
-
-
-class LayerTreeModel(QtGui.QStandardItemModel):
-    """Layers of ``project`` grouped by stage and service; rebuilt when the catalogue changes."""
-
-    #: a layer's effective visibility changed (its check box or the stage filter): name, visible
-    visibility_changed = QtCore.Signal(str, bool)
     #: something the user asked for failed (e.g. a rename to an existing name)
     error = QtCore.Signal(str)
 
-    def __init__(self, project: Project, events: QtProjectEvents | None = None,
-                 parent: QtCore.QObject | None = None) -> None:
+    def __init__(self, model: TwinModel, parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent)
-        self.project = project
-        self.stage_filter: int | None = None
-        self._layers: dict[str, LayerInfo] = {}
+        self.model = model
         self._legends: dict[str, object] = {}
         self._updating = False
+        self._rebuild_posted = False
+        self._watched: dict[int, tuple[LayerState, list]] = {}
         self.setHorizontalHeaderLabels(["Layer"])
         self.itemChanged.connect(self._on_item_changed)
-        if events is not None:
-            queued = QtCore.Qt.ConnectionType.QueuedConnection  # never rebuild inside an item's own signal
-            for signal in (events.layer_added, events.layer_removed, events.layer_changed):
-                signal.connect(self.refresh, queued)
-            events.layer_renamed.connect(self.refresh, queued)
-            events.layer_styled.connect(self.update_layer)
-        self.refresh()
+        model.events.project.connect(lambda _p: self._post_rebuild())  # the scene sends the new legends itself
+        for signal in (model.layers.events.inserted, model.layers.events.removed, model.layers.events.moved):
+            signal.connect(lambda *_args: self._post_rebuild())
+        model.lens.events.changed.connect(lambda _lens: self._decorate_all())
+        self.rebuild()
 
-    # ----- queries -------------------------------------------------------------------------
-    def layers(self) -> list[LayerInfo]:
-        return list(self._layers.values())
-
-    def layer(self, name: str) -> LayerInfo | None:
-        return self._layers.get(name)
-
-    def passes_stage_filter(self, layer: LayerInfo) -> bool:
-        """True when the stage filter lets the layer through (layers without a stage always pass)."""
-        return self.stage_filter is None or layer.stage is None or layer.stage <= self.stage_filter
-
-    def effective_visible(self, name: str) -> bool:
-        """Visible in 3D: its check box is on and the stage filter lets it through."""
-        layer = self._layers.get(name)
-        return layer is not None and is_visible(layer) and self.passes_stage_filter(layer)
+    # ----- reading ---------------------------------------------------------------------------
+    def layer(self, name: str) -> LayerState | None:
+        return self.model.layers.get(name)
 
     def item_for(self, name: str) -> QtGui.QStandardItem | None:
-        """The tree item of a layer."""
+        """The row of a layer."""
         for item in self._walk():
             if item.data(LEVEL_ROLE) == "layer" and item.data(NAME_ROLE) == name:
                 return item
         return None
 
-    # ----- building ------------------------------------------------------------------------
-    def refresh(self, *_signal_args: object) -> None:
-        """Rebuild the tree from the project's catalogue."""
-        before = {name: self.effective_visible(name) for name in self._layers}
+    # ----- building ------------------------------------------------------------------------------
+    def _post_rebuild(self) -> None:
+        """Rebuild on the next event-loop turn (never inside an item's own signal), once per burst."""
+        if not self._rebuild_posted:
+            self._rebuild_posted = True
+            QtCore.QTimer.singleShot(0, self.rebuild)
+
+    def rebuild(self) -> None:
+        """Draw every row from the model."""
+        self._rebuild_posted = False
         reload_stages()
-        self._layers = {layer.name: layer for layer in self.project.layers()}
+        self._watch_layers()
+        layers = list(self.model.layers)
+        self._legends = {name: block for name, block in self._legends.items() if name in self.model.layers}
         self._updating = True
         try:
             self.removeRows(0, self.rowCount())
             for stage in STAGES:
-                in_stage = [la for la in self._layers.values() if la.stage == stage]
+                in_stage = [la for la in layers if la.stage == stage]
                 if not in_stage:
                     continue
                 stage_item = self._group_item(stage_label(stage, long=True), "stage", stage, stage_colour(stage))
-                info = _stage_info(stage) if stage is not None else None
+                info = stage_info(stage) if stage is not None else None
                 if info is not None:
                     stage_item.setToolTip(f"<b>Stage {stage}: {info.title}</b> ({info.title_ko}, {info.period})"
                                           f"<br>{info.description}")
-                services = sorted({la.service or NO_SERVICE for la in in_stage}, key=lambda s: (s == NO_SERVICE, s))
+                services = list(dict.fromkeys(la.service or NO_SERVICE for la in in_stage))
+                services.sort(key=lambda s: (s == NO_SERVICE, s))
                 for service in services:
                     service_item = self._group_item(
                         service_label(None if service == NO_SERVICE else service), "service", service,
@@ -145,10 +92,22 @@ class LayerTreeModel(QtGui.QStandardItemModel):
                 self.appendRow(stage_item)
         finally:
             self._updating = False
-        for name in self._layers:
-            now = self.effective_visible(name)
-            if before.get(name) is not None and before[name] != now:
-                self.visibility_changed.emit(name, now)
+
+    def _watch_layers(self) -> None:
+        """Follow each layer's own events (style and visibility: that row; name, stage, service: the tree)."""
+        current = {id(layer) for layer in self.model.layers}
+        for key in [k for k in self._watched if k not in current]:
+            for signal, slot in self._watched.pop(key)[1]:
+                signal.disconnect(slot)
+        for layer in self.model.layers:
+            if id(layer) in self._watched:
+                continue
+            slots = [(layer.events.style, lambda _s, layer=layer: self._update_row(layer)),
+                     (layer.events.name, lambda *_a: self._post_rebuild()),
+                     (layer.events.info, lambda *_a: self._post_rebuild())]
+            for signal, slot in slots:
+                signal.connect(slot)
+            self._watched[id(layer)] = (layer, slots)
 
     def _group_item(self, text: str, level: str, key: object, colour: str) -> QtGui.QStandardItem:
         item = QtGui.QStandardItem(icons.group_icon(level, colour), text)
@@ -162,23 +121,36 @@ class LayerTreeModel(QtGui.QStandardItemModel):
         item.setFont(font)
         return item
 
-    def _layer_item(self, layer: LayerInfo) -> QtGui.QStandardItem:
+    def _layer_item(self, layer: LayerState) -> QtGui.QStandardItem:
         item = QtGui.QStandardItem(icons.kind_icon(layer.kind), layer.name)
         item.setData("layer", LEVEL_ROLE)
         item.setData(layer.name, NAME_ROLE)
         item.setEditable(True)
         item.setCheckable(True)
-        item.setCheckState(QtCore.Qt.CheckState.Checked if is_visible(layer) else QtCore.Qt.CheckState.Unchecked)
+        item.setCheckState(_check(layer.visible))
         self._decorate(item, layer)
         self._fill_legend(item, layer)
         return item
+
+    def _update_row(self, layer: LayerState) -> None:
+        """The layer's style changed in the model: its check box and tooltip follow."""
+        item = self.item_for(layer.name)
+        if item is None:
+            return
+        self._updating = True
+        try:
+            if item.checkState() != _check(layer.visible):
+                item.setCheckState(_check(layer.visible))
+                self._sync_parents(item)
+            self._decorate(item, layer)
+        finally:
+            self._updating = False
 
     # ----- legend ----------------------------------------------------------------------------
     def set_legend(self, name: str, block: object) -> None:
         """Show a layer's legend (a :class:`twin.render.overlay.LegendBlock`) under its row."""
         self._legends[name] = block
-        item = self.item_for(name)
-        layer = self._layers.get(name)
+        item, layer = self.item_for(name), self.model.layers.get(name)
         if item is not None and layer is not None:
             self._updating = True
             try:
@@ -189,7 +161,7 @@ class LayerTreeModel(QtGui.QStandardItemModel):
     def legend(self, name: str) -> object:
         return self._legends.get(name)
 
-    def _fill_legend(self, item: QtGui.QStandardItem, layer: LayerInfo) -> None:
+    def _fill_legend(self, item: QtGui.QStandardItem, layer: LayerState) -> None:
         """One colour: the layer icon takes it; several: one row per class; a ramp: the ramp and its range."""
         item.removeRows(0, item.rowCount())
         block = self._legends.get(layer.name)
@@ -207,7 +179,8 @@ class LayerTreeModel(QtGui.QStandardItemModel):
         for label, colour in swatches:
             item.appendRow(self._legend_row(str(label), icons.colour_swatch(colour)))
         if colormap is not None and clim is not None:
-            item.appendRow(self._legend_row(f"{clim[0]:,.4g} – {clim[1]:,.4g}", icons.ramp_icon(colormap, width=16, height=16, steps=16)))
+            item.appendRow(self._legend_row(f"{clim[0]:,.4g} – {clim[1]:,.4g}",
+                                            icons.ramp_icon(colormap, width=16, height=16, steps=16)))
 
     @staticmethod
     def _legend_row(text: str, icon: QtGui.QIcon | None, *, italic: bool = False) -> QtGui.QStandardItem:
@@ -223,53 +196,35 @@ class LayerTreeModel(QtGui.QStandardItemModel):
             row.setFont(font)
         return row
 
-    def _decorate(self, item: QtGui.QStandardItem, layer: LayerInfo) -> None:
-        filtered = not self.passes_stage_filter(layer)
+    def _decorate(self, item: QtGui.QStandardItem, layer: LayerState) -> None:
+        filtered = not self.model.lens.admits(layer.stage, layer.service)
         font = item.font()
         font.setItalic(filtered)
         item.setFont(font)
         item.setForeground(QtGui.QBrush(QtGui.QColor("#9a9a9a" if filtered else "#202020")))
-        lines = [f"<b>{layer.name}</b>", f"{layer.kind}, {layer.feature_count:,} features",
+        info = layer.info
+        lines = [f"<b>{layer.name}</b>", f"{layer.kind}, {info.feature_count:,} features",
                  f"{stage_label(layer.stage, long=True)}, {service_label(layer.service)}"]
-        if layer.source_file:
-            lines.append(f"source: {layer.source_file}")
+        if info.source_file:
+            lines.append(f"source: {info.source_file}")
         if filtered:
-            lines.append(f"<i>hidden by the stage filter (Stage {self.stage_filter})</i>")
+            lines.append(f"<i>hidden by the stage lens ({self.model.lens.describe()})</i>")
+        if layer.problem:
+            lines.append(f"<span style='color:#b03a2e'>{layer.problem}</span>")
         item.setToolTip("<br>".join(lines))
 
-    # ----- changes -------------------------------------------------------------------------
-    def set_stage_filter(self, stage: int | None) -> None:
-        """Show the city as it was at ``stage`` (layers of later stages hidden); ``None`` shows all."""
-        before = {name: self.effective_visible(name) for name in self._layers}
-        self.stage_filter = stage
-        for item in self._walk():
-            if item.data(LEVEL_ROLE) == "layer":
-                self._decorate(item, self._layers[item.data(NAME_ROLE)])
-        for name, was in before.items():
-            if self.effective_visible(name) != was:
-                self.visibility_changed.emit(name, not was)
-
-    def set_visible(self, name: str, visible: bool) -> None:
-        """Turn a layer on or off (saved in the project's style of the layer)."""
-        item = self.item_for(name)
-        if item is not None:
-            item.setCheckState(QtCore.Qt.CheckState.Checked if visible else QtCore.Qt.CheckState.Unchecked)
-
-    def update_style(self, name: str, **changes: object) -> None:
-        """Merge ``changes`` into a layer's style and save it in the project."""
-        layer = self._layers.get(name)
-        if layer is None:
-            return
-        self.project.set_style(name, {**layer.style, **changes})
-        self._layers[name] = self.project.layer(name)
-
-    def update_layer(self, name: str) -> None:
-        """Re-read one layer's catalogue entry (after its style changed) without rebuilding the tree."""
+    def _decorate_all(self) -> None:
+        self._updating = True
         try:
-            self._layers[name] = self.project.layer(name)
-        except TwinError:
-            return
+            for item in self._walk():
+                if item.data(LEVEL_ROLE) == "layer":
+                    layer = self.model.layers.get(item.data(NAME_ROLE))
+                    if layer is not None:
+                        self._decorate(item, layer)
+        finally:
+            self._updating = False
 
+    # ----- what the user does ----------------------------------------------------------------------
     def _on_item_changed(self, item: QtGui.QStandardItem) -> None:
         if self._updating:
             return
@@ -279,13 +234,12 @@ class LayerTreeModel(QtGui.QStandardItemModel):
             if item.text() != name:
                 self._rename(item, name, item.text())
                 return
-            self._store_visibility(name, item.checkState() == QtCore.Qt.CheckState.Checked)
+            layer = self.model.layers.get(name)
+            if layer is not None:
+                layer.visible = item.checkState() == QtCore.Qt.CheckState.Checked
             self._updating = True
             try:
-                parent = item.parent()
-                while parent is not None:
-                    self._sync_group_check(parent)
-                    parent = parent.parent()
+                self._sync_parents(item)
             finally:
                 self._updating = False
         elif level in ("stage", "service"):
@@ -296,25 +250,20 @@ class LayerTreeModel(QtGui.QStandardItemModel):
                 if child.data(LEVEL_ROLE) == "layer" and child.checkState() != state:
                     child.setCheckState(state)
 
-    def _store_visibility(self, name: str, visible: bool) -> None:
-        layer = self._layers.get(name)
-        if layer is None or is_visible(layer) == visible:
-            return
-        was = self.effective_visible(name)
-        style = dict(layer.style, visible=visible)
-        self.project.set_style(name, style)
-        self._layers[name] = self.project.layer(name)
-        if self.effective_visible(name) != was:
-            self.visibility_changed.emit(name, not was)
-
     def _rename(self, item: QtGui.QStandardItem, old: str, new: str) -> None:
         try:
-            self.project.rename_layer(old, new)
+            self.model.rename_layer(old, new)
         except TwinError as exc:
             self._updating = True
             item.setText(old)
             self._updating = False
             self.error.emit(str(exc))
+
+    def _sync_parents(self, item: QtGui.QStandardItem) -> None:
+        parent = item.parent()
+        while parent is not None:
+            self._sync_group_check(parent)
+            parent = parent.parent()
 
     def _sync_group_check(self, group: QtGui.QStandardItem) -> None:
         states = {child.checkState() for child in self._walk(group) if child.data(LEVEL_ROLE) == "layer"}
@@ -331,3 +280,7 @@ class LayerTreeModel(QtGui.QStandardItemModel):
             child = root.child(row)
             yield child
             yield from self._walk(child)
+
+
+def _check(flag: bool) -> QtCore.Qt.CheckState:
+    return QtCore.Qt.CheckState.Checked if flag else QtCore.Qt.CheckState.Unchecked

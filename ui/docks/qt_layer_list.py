@@ -1,25 +1,27 @@
-"""The layer tree dock widget: check boxes for visibility, a context menu (zoom to, style, opacity,
-rename, remove) and keyboard shortcuts (F2 rename, Del remove, Ctrl+Shift+L zoom to layer, F7 style)."""
+"""The layer list dock, bound to ``model.layers``: check boxes for visibility, a context menu (zoom to,
+style, colour by, opacity, rename, remove) and keyboard shortcuts (F2 rename, Del remove, Ctrl+Shift+L zoom
+to layer, F7 style). Every action changes the model; the rows follow its events."""
 
 from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from twin.errors import TwinError
+from twin.plugins.kinds import style_controls
 from twin_ui import icons
-from twin_ui.layer_model import LEVEL_ROLE, NAME_ROLE, LayerTreeModel
+from twin_ui.docks.layer_list_model import LEVEL_ROLE, NAME_ROLE, LayerListModel
 
 
-class QtLayerTree(QtWidgets.QWidget):
-    """A tree of the project's layers with their legends."""
+class QtLayerList(QtWidgets.QWidget):
+    """A tree of the model's layers with their legends."""
 
-    zoom_requested = QtCore.Signal(str)
     style_requested = QtCore.Signal(str)
     current_layer_changed = QtCore.Signal(str)  # "" when no layer is current
 
-    def __init__(self, model: LayerTreeModel, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, model: LayerListModel, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
+        self.twin = model.model
         self.view = QtWidgets.QTreeView(self)
         self.view.setModel(model)
         self.view.setHeaderHidden(True)
@@ -43,6 +45,13 @@ class QtLayerTree(QtWidgets.QWidget):
         layout.addWidget(self.view)
         self._make_actions()
         self._restore_expansion()
+        self.twin.selection.events.changed.connect(self._follow_selection)
+        self.destroyed.connect(lambda *_: self.twin.selection.events.changed.disconnect(self._follow_selection))
+
+    def _follow_selection(self, selection) -> None:
+        """A picked feature's layer becomes the current row."""
+        if selection.layer is not None:
+            self.select_layer(selection.layer)
 
     # ----- actions -------------------------------------------------------------------------
     def _make_actions(self) -> None:
@@ -79,7 +88,7 @@ class QtLayerTree(QtWidgets.QWidget):
 
     def _zoom_current(self) -> None:
         if (name := self.current_layer()) is not None:
-            self.zoom_requested.emit(name)
+            self.twin.camera.look(name)
 
     def _style_current(self) -> None:
         if (name := self.current_layer()) is not None:
@@ -109,7 +118,7 @@ class QtLayerTree(QtWidgets.QWidget):
             if answer != QtWidgets.QMessageBox.StandardButton.Yes:
                 return False
         try:
-            self.model.project.remove_layer(name)
+            self.twin.remove_layer(name)
         except TwinError as exc:
             QtWidgets.QMessageBox.warning(self, "Remove layer", str(exc))
             return False
@@ -152,14 +161,15 @@ class QtLayerTree(QtWidgets.QWidget):
         from twin.scene.style import BY_SURFACE
 
         layer = self.model.layer(name)
-        current = layer.style.get("color_by") if layer else None
+        current = layer.style.color_by if layer else None
         sub = QtWidgets.QMenu("&Colour By", parent)
         group = QtGui.QActionGroup(sub)
         choices: list[tuple[str, object]] = [("Single colour", None)]
-        if layer is not None and layer.kind == "buildings":
+        if layer is not None and "surfaces" in style_controls(layer.kind, registry=self.twin.registry):
             choices.append(("Semantic surface", BY_SURFACE))
         try:
-            choices += [(column, column) for column in attribute_types(self.model.project, layer)] if layer else []
+            columns = attribute_types(self.twin.project, layer.info) if layer and self.twin.project else {}
+            choices += [(column, column) for column in columns]
         except TwinError:
             pass
         for label, value in choices:
@@ -167,12 +177,21 @@ class QtLayerTree(QtWidgets.QWidget):
             act.setCheckable(True)
             act.setChecked(value == current)
             group.addAction(act)
-            act.triggered.connect(lambda _=False, v=value: self.model.update_style(name, color_by=v))
+            act.triggered.connect(lambda _=False, v=value: self._update_style(name, color_by=v))
         return sub
+
+    def _update_style(self, name: str, **changes: object) -> None:
+        layer = self.model.layer(name)
+        if layer is None:
+            return
+        try:
+            layer.update_style(**changes)
+        except TwinError as exc:
+            QtWidgets.QMessageBox.warning(self, "Style", str(exc))
 
     def _opacity_menu(self, name: str, parent: QtWidgets.QMenu) -> QtWidgets.QMenu:
         layer = self.model.layer(name)
-        current = float(layer.style.get("opacity", 1.0)) if layer else 1.0
+        current = layer.opacity if layer else 1.0
         sub = QtWidgets.QMenu("&Opacity", parent)
         box = QtWidgets.QWidget(sub)
         row = QtWidgets.QHBoxLayout(box)
@@ -184,14 +203,14 @@ class QtLayerTree(QtWidgets.QWidget):
         label = QtWidgets.QLabel(f"{round(current * 100)} %", box)
         label.setMinimumWidth(40)
         slider.valueChanged.connect(lambda v: label.setText(f"{v} %"))
-        slider.sliderReleased.connect(lambda: self.model.update_style(name, opacity=slider.value() / 100))
+        slider.sliderReleased.connect(lambda: self._update_style(name, opacity=slider.value() / 100))
         row.addWidget(slider)
         row.addWidget(label)
         widget_action = QtWidgets.QWidgetAction(sub)
         widget_action.setDefaultWidget(box)
         sub.addAction(widget_action)
         for percent in (100, 75, 50, 25):
-            sub.addAction(f"{percent} %", lambda p=percent: self.model.update_style(name, opacity=p / 100))
+            sub.addAction(f"{percent} %", lambda p=percent: self._update_style(name, opacity=p / 100))
         return sub
 
     def _double_clicked(self, index: QtCore.QModelIndex) -> None:

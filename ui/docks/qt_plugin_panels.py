@@ -1,7 +1,7 @@
 """Panels that plugins contribute (``[[panels]]``), hosted as dock widgets of the main window.
 
-The window owns one :class:`twin.plugins.context.PanelContext` and keeps it current (project,
-selection, timeline time). Each panel gets a dock listed under View > Panels; the plugin's code is
+Every panel gets the window's :class:`twin.model.context.PanelContext`, a view of the window's model
+(project reader, selection, time, stage lens, layers). Each panel gets a dock listed under View > Panels; the plugin's code is
 imported and the panel built (``registry.call(contribution, context)``) only when its dock is first
 shown, so plugins cost nothing at start-up. A panel that fails to build shows its error in the dock
 and the registry disables its plugin; the window keeps working.
@@ -13,7 +13,7 @@ import html
 
 from PySide6 import QtCore, QtWidgets
 
-from twin.plugins.context import PanelContext
+from twin.model.context import PanelContext
 from twin.plugins.registry import PluginRegistry
 
 AREAS = {

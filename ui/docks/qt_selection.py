@@ -1,26 +1,28 @@
-"""The attribute inspector: every attribute of the picked feature (original keys, Korean included),
-its layer, stage, service, geometry type and coordinates in the project CRS and in lon/lat."""
+"""The attribute inspector of ``model.selection``: every attribute of the primary selected feature (original
+keys, Korean included), its layer, stage, service, geometry type and coordinates in the project CRS and in
+lon/lat, and how many other features are selected with it."""
 
 from __future__ import annotations
 
 import dataclasses
+import html
 
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from twin.crs import transform_xy
 from twin.errors import TwinError
-from twin.store.project import LayerInfo, Project
+from twin.model.twin import TwinModel
 from twin_ui import icons
-from twin_ui.arrow_model import format_value
-from twin_ui.layer_model import stage_label
+from twin_ui.docks.arrow_model import format_value
+from twin_ui.labels import stage_label
 
 
 @dataclasses.dataclass
 class FeatureRecord:
     """One feature read back from its layer table."""
 
-    layer: LayerInfo
+    layer: object  # twin.store.project.LayerInfo
     fid: int
     attributes: dict[str, object]
     geometry_type: str | None
@@ -28,7 +30,7 @@ class FeatureRecord:
     bounds: tuple[float, float, float, float] | None
 
 
-def read_feature(project: Project, layer: LayerInfo, fid: int) -> FeatureRecord | None:
+def read_feature(project, layer, fid: int) -> FeatureRecord | None:
     """The attributes and location of feature ``fid`` of ``layer`` (``None`` when there is no such row)."""
     table = project.query(
         f'SELECT * EXCLUDE (geom), ST_GeometryType(geom) AS "__type", ST_X(ST_Centroid(geom)) AS "__cx", '
@@ -46,12 +48,12 @@ def read_feature(project: Project, layer: LayerInfo, fid: int) -> FeatureRecord 
     return FeatureRecord(layer, int(fid), row, extra["__type"], centroid, bounds)
 
 
-class QtAttributeInspector(QtWidgets.QWidget):
-    """Shows one feature; empty until something is picked."""
+class QtSelection(QtWidgets.QWidget):
+    """Shows the primary feature of ``model.selection``; empty until something is selected."""
 
-    def __init__(self, project: Project, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, model: TwinModel, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
-        self.project = project
+        self.model = model
         self.record: FeatureRecord | None = None
         self.title = QtWidgets.QLabel(self)
         self.title.setWordWrap(True)
@@ -82,6 +84,16 @@ class QtAttributeInspector(QtWidgets.QWidget):
         layout.addWidget(self.filter)
         layout.addWidget(self.tree, 1)
         self.clear()
+        model.selection.events.changed.connect(self._on_selection)
+
+    def _on_selection(self, selection) -> None:
+        if selection.primary is None:
+            self.clear()
+            if selection.geometries:
+                self.title.setText(f"<b>{selection.describe()}</b> selected in the query results")
+            return
+        layer, fid = selection.primary
+        self.show_feature(layer, fid, picked=selection.picked, others=len(selection.items) - 1)
 
     # ----- content -------------------------------------------------------------------------
     def clear(self) -> None:
@@ -90,20 +102,23 @@ class QtAttributeInspector(QtWidgets.QWidget):
         self.tree.clear()
         self.title.setText("<span style='color:#777'>Click a feature in the 3D view to inspect it.</span>")
 
-    def show_feature(self, layer_name: str, fid: int, *, picked: tuple[float, float, float] | None = None) -> bool:
-        """Read and show feature ``fid`` of a layer; ``picked`` is the clicked point (project CRS)."""
+    def show_feature(self, layer_name: str, fid: int, *, picked: tuple[float, float, float] | None = None,
+                     others: int = 0) -> bool:
+        """Read and show feature ``fid`` of a layer; ``picked`` is the clicked point (project CRS); ``others``
+        how many more features are selected."""
         try:
-            layer = self.project.layer(layer_name)
-            record = read_feature(self.project, layer, fid)
+            layer = self.model.layers[layer_name].info
+            record = read_feature(self.model.project, layer, fid)
         except TwinError as exc:
             self.clear()
-            self.title.setText(f"<span style='color:#b03a2e'>{exc}</span>")
+            self.title.setText(f"<span style='color:#b03a2e'>{html.escape(str(exc))}</span>")
             return False
         if record is None:
             self.clear()
             return False
         self.record = record
-        self.title.setText(f"<b>{layer.name}</b> &nbsp;·&nbsp; feature {fid}")
+        more = f" &nbsp;·&nbsp; {others:,} more selected" if others > 0 else ""
+        self.title.setText(f"<b>{html.escape(layer.name)}</b> &nbsp;·&nbsp; feature {fid}{more}")
         self.tree.clear()
         self._section("Feature", [
             ("Layer", layer.name), ("Kind", layer.kind), ("Stage", stage_label(layer.stage)),
@@ -126,7 +141,7 @@ class QtAttributeInspector(QtWidgets.QWidget):
         return None
 
     def _location_rows(self, record: FeatureRecord, picked) -> list[tuple[str, str]]:
-        crs = self.project.crs
+        crs = self.model.crs
         rows = [("Geometry", (record.geometry_type or "none").title().replace("_", " "))]
         if record.centroid is not None and crs:
             x, y = record.centroid

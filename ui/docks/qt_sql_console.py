@@ -1,6 +1,7 @@
-"""The SQL console: DuckDB SQL (spatial functions included) on the open project, run off the GUI
-thread on a cursor of its own; results in a table (geometry as WKT); selected rows that point at
-features or geometries are highlighted in 3D; the query history is kept between sessions."""
+"""The SQL console: DuckDB SQL (spatial functions included) on the model's project, read-only (one reading
+statement at a time, through :class:`twin.store.reader.ProjectReader`), run off the GUI thread on a cursor
+of its own; results in a table (geometry as WKT); selecting rows that point at features or geometries
+selects them in the model, so every view highlights them; the query history is kept between sessions."""
 
 from __future__ import annotations
 
@@ -10,12 +11,12 @@ import time
 import pyarrow as pa
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from twin.store.project import Project
+from twin.model.twin import TwinModel
 from twin_ui import icons
-from twin_ui.arrow_model import ArrowTableModel
-from twin_ui.result_selection import ResultSelection, select_rows
+from twin_ui.docks.arrow_model import ArrowTableModel
+from twin_ui.docks.result_selection import ResultSelection, select_rows
+from twin_ui.docks.sql_highlighter import SqlHighlighter
 from twin_ui.settings import AppSettings
-from twin_ui.sql_highlighter import SqlHighlighter
 from twin_ui.workers import LatestRunner, Task
 
 EXAMPLE = "-- Ctrl+Enter runs the query. Layer tables: see Tables ▾\nSELECT name, kind, stage, service, feature_count FROM layers ORDER BY position"
@@ -24,20 +25,18 @@ EXAMPLE = "-- Ctrl+Enter runs the query. Layer tables: see Tables ▾\nSELECT na
 class QueryJob:
     """One query, run on a cursor of its own (DuckDB connections are not shared between threads)."""
 
-    def __init__(self, project: Project, sql: str) -> None:
-        self.project = project
+    def __init__(self, project, sql: str) -> None:
+        self.project = project  # a ProjectReader: one reading statement
         self.sql = sql
         self._cursor = None
         self._lock = threading.Lock()
 
     def __call__(self, task: Task) -> tuple[pa.Table, float]:
         start = time.perf_counter()
-        cursor = self.project.cursor()
+        cursor, result = self.project.cursor_query(self.sql)
         with self._lock:
             self._cursor = cursor
         try:
-            cursor.execute("SET TimeZone = 'UTC'")
-            result = cursor.execute(self.sql)
             table = result.to_arrow_table() if result.description is not None else pa.table({})
         finally:
             with self._lock:
@@ -53,16 +52,14 @@ class QueryJob:
 
 
 class QtSqlConsole(QtWidgets.QWidget):
-    """SQL editor, results table and history, bound to a project."""
+    """SQL editor, results table and history, on the model's project."""
 
-    #: the rows selected in the results point at these features / geometries
-    selection_changed = QtCore.Signal(object)  # ResultSelection
     #: a query finished: (row count, seconds)
     query_finished = QtCore.Signal(int, float)
 
-    def __init__(self, project: Project, settings: AppSettings, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, model: TwinModel, settings: AppSettings, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
-        self.project = project
+        self.model = model
         self.settings = settings
         self.last_sql = ""
         self._job: QueryJob | None = None
@@ -81,9 +78,10 @@ class QtSqlConsole(QtWidgets.QWidget):
         self._highlighter = SqlHighlighter(self.editor.document())
         self.editor.installEventFilter(self)
 
-        self.model = ArrowTableModel(parent=self)
+        self.results = ArrowTableModel(parent=self)
+        self.last_selection = ResultSelection()
         self.table = QtWidgets.QTableView(self)
-        self.table.setModel(self.model)
+        self.table.setModel(self.results)
         self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
@@ -140,14 +138,14 @@ class QtSqlConsole(QtWidgets.QWidget):
             cursor = self.editor.textCursor()
             sql = cursor.selectedText().replace("\u2029", "\n") if cursor.hasSelection() else self.editor.toPlainText()
         sql = sql.strip()
-        if not sql:
+        if not sql or self.model.project is None:
             return
         self.last_sql = sql
         self.settings.add_query(sql)
         self.status.setText("Running…")
         if self._job is not None:
             self._job.interrupt()  # the newest request wins
-        self._job = QueryJob(self.project, sql)
+        self._job = QueryJob(self.model.project, sql)
         self.runner.submit(self._job)
 
     def stop(self) -> None:
@@ -160,9 +158,9 @@ class QtSqlConsole(QtWidgets.QWidget):
 
     def _on_result(self, outcome: object) -> None:
         table, seconds = outcome
-        self.model.set_table(table)
+        self.results.set_table(table)
         self.table.resizeColumnsToContents()
-        for column in range(self.model.columnCount()):
+        for column in range(self.results.columnCount()):
             if self.table.columnWidth(column) > 320:
                 self.table.setColumnWidth(column, 320)
         shown = f"{table.num_rows:,} row{'s' if table.num_rows != 1 else ''}"
@@ -173,7 +171,7 @@ class QtSqlConsole(QtWidgets.QWidget):
         message = str(exc).strip()
         self.status.setText(f"<span style='color:#b03a2e'>Error: {message.splitlines()[0][:160]}</span>")
         self.status.setToolTip(message)
-        self.model.set_table(pa.table({}))
+        self.results.set_table(pa.table({}))
 
     def _on_busy(self, busy: bool) -> None:
         self.run_action.setEnabled(not busy)
@@ -181,9 +179,15 @@ class QtSqlConsole(QtWidgets.QWidget):
 
     # ----- selection -------------------------------------------------------------------------
     def _rows_selected(self, *_args: object) -> None:
+        """Rows pointing at features or geometries: the model's selection becomes those."""
         rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
-        selection = select_rows(self.model.table, rows, self.last_sql, self.project.layers()) if rows else ResultSelection()
-        self.selection_changed.emit(selection)
+        layers = [layer.info for layer in self.model.layers]
+        selection = select_rows(self.results.table, rows, self.last_sql, layers) if rows else ResultSelection()
+        self.last_selection = selection
+        if selection.empty:
+            return
+        self.model.selection.select(selection.features, geometries=selection.geometries)
+        self.model.events.message.emit(f"Selected {selection.describe()}")
 
     # ----- menus -----------------------------------------------------------------------------
     def _fill_history(self) -> None:
@@ -202,9 +206,10 @@ class QtSqlConsole(QtWidgets.QWidget):
         for label, table in (("layers (catalogue)", "layers"), ("imports (provenance)", "imports"), ("meta", "meta")):
             self.tables_menu.addAction(label).triggered.connect(lambda _=False, t=table: self._insert_table(t))
         self.tables_menu.addSeparator()
-        for layer in self.project.layers():
-            act = self.tables_menu.addAction(icons.kind_icon(layer.kind), f"{layer.name}  —  {layer.table_name}")
-            act.triggered.connect(lambda _=False, t=layer.table_name: self._insert_table(t))
+        for layer in self.model.layers:
+            table = layer.info.table_name
+            act = self.tables_menu.addAction(icons.kind_icon(layer.kind), f"{layer.name}  —  {table}")
+            act.triggered.connect(lambda _=False, t=table: self._insert_table(t))
 
     def _insert_table(self, table: str) -> None:
         if self.editor.toPlainText().strip() in ("", EXAMPLE.strip()):

@@ -1,21 +1,21 @@
-"""The stage filter: show the city as it was at Stage 1, 2, 3 or 4 (layers of later stages hidden)."""
+"""The stage lens, bound to ``model.lens``: show the city as it was at Stage 1, 2, 3 or 4 (layers of later
+stages hidden everywhere: the 3D view, the layer list greys them, bookmarks save the stage)."""
 
 from __future__ import annotations
 
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtGui, QtWidgets
 
+from twin.model.lens import StageLens
 from twin_ui import icons
-from twin_ui.layer_model import LayerTreeModel, stage_colour, stage_label
+from twin_ui.labels import stage_colour, stage_label
 
 
-class QtStageFilter(QtWidgets.QWidget):
-    """A labelled combo box driving :meth:`LayerTreeModel.set_stage_filter`; Alt+0..4 choose directly."""
+class QtStageLens(QtWidgets.QWidget):
+    """A labelled combo box showing and setting ``lens.stage``; Alt+0..4 choose directly."""
 
-    changed = QtCore.Signal(object)  # int 1-4 or None
-
-    def __init__(self, model: LayerTreeModel, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, lens: StageLens, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
-        self.model = model
+        self.lens = lens
         self.combo = QtWidgets.QComboBox(self)
         self.combo.addItem(icons.standard("SP_DirHomeIcon"), "All stages (today)", None)
         for stage in (1, 2, 3, 4):
@@ -36,25 +36,26 @@ class QtStageFilter(QtWidgets.QWidget):
             act = QtGui.QAction(self.combo.itemText(index), self)
             act.setShortcut(QtGui.QKeySequence(f"Alt+{stage or 0}"))
             act.setCheckable(True)
-            act.triggered.connect(lambda _=False, i=index: self.combo.setCurrentIndex(i))
+            act.triggered.connect(lambda _=False, s=stage: self.set_stage(s))
             self.actions_by_stage[stage] = act
-        self.actions_by_stage[None].setChecked(True)
-
-    def set_model(self, model: LayerTreeModel) -> None:
-        """Drive another project's layer model (keeping the chosen stage)."""
-        self.model = model
-        model.set_stage_filter(self.stage())
+        lens.events.changed.connect(self._show)
+        self._show(lens)
 
     def stage(self) -> int | None:
-        return self.combo.currentData()
+        return self.lens.stage
 
     def set_stage(self, stage: int | None) -> None:
-        index = self.combo.findData(stage)
-        self.combo.setCurrentIndex(max(index, 0))
+        """Look at the city through ``stage`` (``None``: today, every stage)."""
+        self.lens.stage = stage
 
     def _on_index(self, index: int) -> None:
-        stage = self.combo.itemData(index)
+        self.lens.stage = self.combo.itemData(index)
+
+    def _show(self, lens: StageLens) -> None:
+        index = max(self.combo.findData(lens.stage), 0)
+        if self.combo.currentIndex() != index:
+            self.combo.blockSignals(True)
+            self.combo.setCurrentIndex(index)
+            self.combo.blockSignals(False)
         for key, act in self.actions_by_stage.items():
-            act.setChecked(key == stage)
-        self.model.set_stage_filter(stage)
-        self.changed.emit(stage)
+            act.setChecked(key == lens.stage)

@@ -8,7 +8,7 @@ from PySide6 import QtCore, QtWidgets
 from twin.crs import transform_xy
 
 
-class QtCoordinateStatus(QtWidgets.QWidget):
+class QtStatus(QtWidgets.QWidget):
     """Permanent status-bar widgets: ``x, y`` (project CRS), ``lon, lat``, the CRS and the frame time."""
 
     def __init__(self, crs: str | None, parent: QtWidgets.QWidget | None = None) -> None:

@@ -1,21 +1,22 @@
-"""The timeline dock: a slider over the time extent of the project's temporal layers, play/pause, step,
-speed, loop and window modes, and the current time in the project's time zone.
+"""The timeline dock, bound to ``model.time``: a slider over the time extent of the temporal layers,
+play/pause, step, speed, loop and window modes, and the time shown in the project's time zone.
 
-It drives a :class:`twin.time.timeline.Timeline` (the model has no clock): the dock's QTimer, the only
-one of the app, runs only while playing and calls ``Timeline.advance`` with the wall time since its
-last tick. Every range the model emits goes out as :attr:`QtTimeline.range_changed`; the 3D view
-applies the newest one (see ``QtViewer.set_time_range``), so dragging the slider never queues frames.
+It drives the model's :class:`twin.time.timeline.Timeline` (which has no clock): the dock's QTimer, the
+only one of the app, runs only while playing and calls ``Timeline.advance`` with the wall time since its
+last tick. The labels and the slider show ``model.time.range``, whoever moved it (the timeline, a tour, a
+panel); the 3D view applies the newest range only, so dragging the slider never queues frames.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import time
-from zoneinfo import ZoneInfo
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from twin.time.timeline import SPEED_PRESETS, LoopMode, Timeline, WindowMode
+from twin.model.twin import TwinModel
+from twin.time.range import format_time
+from twin.time.timeline import SPEED_PRESETS, STEP_PRESETS, LoopMode, Timeline, WindowMode
 from twin_ui import icons
 
 SLIDER_STEPS = 10_000
@@ -23,53 +24,24 @@ TICK_MS = 33  # about 30 frames a second while playing
 LOOP_LABELS = {LoopMode.ONCE: "Once", LoopMode.LOOP: "Loop", LoopMode.BOUNCE: "Back and forth"}
 WINDOW_LABELS = {WindowMode.POINT: "Point in time", WindowMode.INTERVAL: "Moving interval",
                  WindowMode.CUMULATIVE: "Cumulative", WindowMode.TRAIL: "Trail (last …)"}
-STEPS = (("1 s", dt.timedelta(seconds=1)), ("10 s", dt.timedelta(seconds=10)), ("1 min", dt.timedelta(minutes=1)),
-         ("10 min", dt.timedelta(minutes=10)), ("1 h", dt.timedelta(hours=1)), ("1 day", dt.timedelta(days=1)),
-         ("1 week", dt.timedelta(weeks=1)), ("30 days", dt.timedelta(days=30)))
 UNITS = (("min", 60.0), ("h", 3600.0), ("days", 86400.0))
 
 
-def timeline_for(layers, *, previous: Timeline | None = None) -> Timeline | None:
-    """A timeline covering the time spans of ``layers`` (``None`` without any), keeping the modes,
-    speed and current time of ``previous``. New timelines step by a preset near 1/500 of the extent
-    and play their extent in about a minute (within the model's 1x..3600x)."""
-    from twin.time.timeline import SPEED_MAX, SPEED_MIN, extent_of
-
-    extent = extent_of(layer.time_span for layer in layers)
-    if extent is None:
-        return None
-    if previous is not None:
-        previous.set_extent(extent)
-        return previous
-    seconds = extent.duration.total_seconds()
-    step = min(STEPS, key=lambda item: abs(item[1].total_seconds() - seconds / 500))[1]
-    speed = min(max(seconds / 60.0, SPEED_MIN), SPEED_MAX)
-    speed = min(SPEED_PRESETS, key=lambda preset: abs(preset - speed))
-    return Timeline(extent, frame_step=step, speed=float(speed))
-
-
-def format_time(value: dt.datetime, tz: str) -> str:
-    """``2017-01-28 14:00:00 KST`` in the project's zone."""
-    local = value.astimezone(ZoneInfo(tz))
-    return local.strftime("%Y-%m-%d %H:%M:%S ") + (local.tzname() or tz)
-
-
 class QtTimeline(QtWidgets.QWidget):
-    """Controls of one :class:`Timeline` (``None``: the project has no temporal layer yet)."""
+    """Controls of the model's timeline (disabled while the project has no temporal layer)."""
 
-    range_changed = QtCore.Signal(object)  # twin.time.range.TimeRange
-
-    def __init__(self, timeline: Timeline | None, timezone: str = "Asia/Seoul",
-                 parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, model: TwinModel, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
+        self.model = model
         self.timeline: Timeline | None = None
-        self.timezone = timezone
         self.timer = QtCore.QTimer(self)  # the app's only timer: it ticks only while playing
         self.timer.setInterval(TICK_MS)
         self.timer.timeout.connect(self._tick)
         self._last_tick = 0.0
         self._build()
-        self.set_timeline(timeline)
+        self.set_timeline(model.time.timeline)
+        model.time.events.timeline.connect(self.set_timeline)
+        model.time.events.range.connect(self._show_range)
 
     # ----- layout --------------------------------------------------------------------------
     def _build(self) -> None:
@@ -109,7 +81,7 @@ class QtTimeline(QtWidgets.QWidget):
         self.speed.setToolTip("Simulated seconds per second (1× = real time, 3600× = an hour a second)")
         self.speed.currentIndexChanged.connect(lambda: self._set(lambda t: t.set_speed(self.speed.currentData())))
         self.step_combo = QtWidgets.QComboBox(self)
-        for label, value in STEPS:
+        for label, value in STEP_PRESETS:
             self.step_combo.addItem(label, value)
         self.step_combo.setToolTip("Step of the step buttons")
         self.step_combo.currentIndexChanged.connect(
@@ -161,15 +133,16 @@ class QtTimeline(QtWidgets.QWidget):
             shortcut.activated.connect(slot)
 
     # ----- the model -------------------------------------------------------------------------
-    def set_timeline(self, timeline: Timeline | None, *, timezone: str | None = None) -> None:
+    @property
+    def timezone(self) -> str:
+        return self.model.timezone
+
+    def set_timeline(self, timeline: Timeline | None) -> None:
         """Control another timeline (``None`` disables the controls)."""
         self.pause()
         if self.timeline is not None:
-            self.timeline.events.range.disconnect(self._on_range)
             self.timeline.events.playing.disconnect(self._on_playing)
         self.timeline = timeline
-        if timezone:
-            self.timezone = timezone
         enabled = timeline is not None
         for widget in self.findChildren(QtWidgets.QWidget):
             widget.setEnabled(enabled)
@@ -179,7 +152,6 @@ class QtTimeline(QtWidgets.QWidget):
             self.extent_label.setText("Import tracks, events or sensor readings to replay them here.")
             self.extent_label.setEnabled(True)
             return
-        timeline.events.range.connect(self._on_range)
         timeline.events.playing.connect(self._on_playing)
         for combo, value in ((self.speed, float(timeline.speed)), (self.loop, timeline.loop),
                              (self.window_mode, timeline.window), (self.step_combo, timeline.frame_step)):
@@ -189,8 +161,7 @@ class QtTimeline(QtWidgets.QWidget):
         extent = timeline.extent
         self.extent_label.setText(f"{format_time(extent.start, self.timezone)} – {format_time(extent.end, self.timezone)}")
         self.extent_label.setToolTip("Time extent of the project's temporal layers: " + self.extent_label.text())
-        self._show_range(timeline.range)
-        self.range_changed.emit(timeline.range)
+        self._show_range(self.model.time.range)
 
     def _set(self, change) -> None:
         if self.timeline is not None:
@@ -241,10 +212,6 @@ class QtTimeline(QtWidgets.QWidget):
             self.timeline.advance(min(elapsed, 0.25))  # a long frame must not jump far ahead
 
     # ----- model events ----------------------------------------------------------------------
-    def _on_range(self, value) -> None:
-        self._show_range(value)
-        self.range_changed.emit(value)
-
     def _on_playing(self, value: bool) -> None:
         self.play_button.setIcon(icons.standard("SP_MediaPause" if value else "SP_MediaPlay"))
         if value:
@@ -254,13 +221,24 @@ class QtTimeline(QtWidgets.QWidget):
             self.timer.stop()
 
     def _show_range(self, value) -> None:
+        """Show the model's time range: its end is where moving objects stand (the slider's position)."""
         timeline = self.timeline
-        self.time_label.setText(format_time(timeline.current, self.timezone))
+        if timeline is None or value is None:
+            return
+        self.time_label.setText(format_time(_current(value, timeline), self.timezone))
         if value.is_instant:
             self.range_label.setText("")
         else:
             self.range_label.setText(f"showing {format_time(value.start, self.timezone)} – "
                                      f"{format_time(value.end, self.timezone)}")
+        extent = timeline.extent
+        total = extent.duration.total_seconds()
+        fraction = 0.0 if total <= 0 else (extent.clamp(_current(value, timeline)) - extent.start).total_seconds() / total
         self._updating_slider = True
-        self.slider.setValue(round(timeline.fraction * SLIDER_STEPS))
+        self.slider.setValue(round(fraction * SLIDER_STEPS))
         self._updating_slider = False
+
+
+def _current(value, timeline: Timeline) -> dt.datetime:
+    """The instant a range stands for: its start for a moving interval window, else its end."""
+    return value.start if timeline.window is WindowMode.INTERVAL and not value.is_instant else value.end

@@ -15,8 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
 
-from twin.store.project import LayerInfo
-from twin.store.tables import geometry_columns
+from twin.tabular.results import geometry_columns
 
 _TABLE_REF = re.compile(r'"?\b(lyr_\d+)\b"?(?!_)', re.I)
 
@@ -52,7 +51,8 @@ def _column(table: pa.Table, *names: str) -> str | None:
     return None
 
 
-def select_rows(table: pa.Table, rows: list[int] | np.ndarray, sql: str, layers: list[LayerInfo]) -> ResultSelection:
+def select_rows(table: pa.Table, rows: list[int] | np.ndarray, sql: str, layers: list) -> ResultSelection:
+    """``layers``: the catalogue entries (``LayerInfo``) of the model's layers."""
     """What ``rows`` of a query result point at (see the module docstring)."""
     selection = ResultSelection()
     if not len(rows) or table.num_rows == 0:

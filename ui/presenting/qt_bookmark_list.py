@@ -1,24 +1,24 @@
-"""The Bookmarks dock: saved views of the city (camera, layers, stage filter, time, caption) and, below
-them, the tours that visit them (:mod:`twin_ui.tours_panel`).
+"""The Bookmarks dock, bound to ``model.bookmarks``: saved views of the city (camera, layers, stage lens,
+time, caption) and, below them, the tours that visit them (:mod:`twin_ui.presenting.qt_tour_list`).
 
-*Add* saves what the 3D view shows now; double-click (or *Go*) flies there and turns the layers, the
-stage filter and the timeline to the bookmark's; the name is edited in place (tours follow a rename).
-Bookmarks are data in the project (:class:`twin.present.store.PresentStore`), the same ones
-``twin bookmark`` lists and ``twin render --bookmark`` draws.
+*Add* saves what the model shows now; double-click (or *Go*) flies there and turns the layers, the stage
+lens and the timeline to the bookmark's; the name is edited in place (tours follow a rename). The model
+writes bookmarks into the project, the same ones ``twin bookmark`` lists and ``twin render --bookmark`` draws.
 """
 
 from __future__ import annotations
+
+import html
 
 from zoneinfo import ZoneInfo
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from twin.errors import TwinError
+from twin.model.twin import TwinModel
 from twin.present.bookmarks import Bookmark
-from twin.present.scene import capture_bookmark
-from twin.present.store import PresentStore
 from twin_ui import icons
-from twin_ui.presentation import _current, fly_to
+from twin_ui.presenting.qt_presentation import fly_to
 
 NAME_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1
 RIBBON = "#c0392b"
@@ -44,22 +44,14 @@ def bookmark_icon(colour: str = RIBBON, *, clock: bool = False) -> QtGui.QIcon:
     return QtGui.QIcon(pixmap)
 
 
-class QtBookmarks(QtWidgets.QWidget):
-    """The bookmarks of ``project`` shown in ``viewer`` (a ``QtViewer``).
+class QtBookmarkList(QtWidgets.QWidget):
+    """The bookmarks of ``model`` (see the module docstring)."""
 
-    ``timeline``: the :class:`twin.time.timeline.Timeline` (or a getter); ``layer_model``: the window's
-    ``LayerTreeModel`` (or a getter) whose check boxes a bookmark sets; ``stage_filter``: the window's
-    ``QtStageFilter`` (or a getter). Without them a bookmark changes the view only.
-    """
-
-    changed = QtCore.Signal()  # bookmarks were added, renamed, removed or edited
     error = QtCore.Signal(str)
 
-    def __init__(self, project, viewer, *, timeline=None, layer_model=None, stage_filter=None,
-                 parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, model: TwinModel, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
-        self.project, self.viewer = project, viewer
-        self.timeline, self.layer_model, self.stage_filter = timeline, layer_model, stage_filter
+        self.model = model
         self.flight = None
         self._filling = False
         self.list = QtWidgets.QListWidget(self)
@@ -94,29 +86,17 @@ class QtBookmarks(QtWidgets.QWidget):
         layout.addWidget(self.caption)
         layout.addWidget(self.details)
         layout.addWidget(self.with_time)
+        model.bookmarks.events.changed.connect(self.refresh)
+        model.time.events.timeline.connect(lambda _t: self.with_time.setVisible(model.time.timeline is not None))
         self.refresh()
 
     # ----- the model ---------------------------------------------------------------------------
-    @property
-    def store(self) -> PresentStore:
-        return PresentStore(self.project)
-
-    def set_project(self, project) -> None:
-        """Show another project's bookmarks."""
-        self.project = project
-        self.refresh()
-
     def refresh(self, select: str | None = None) -> None:
-        """Re-read the bookmarks (keeping the selection, or selecting ``select``)."""
+        """Show the model's bookmarks again (keeping the selection, or selecting ``select``)."""
         keep = select or self.current_name()
         self._filling = True
         self.list.clear()
-        try:
-            marks = self.store.bookmarks()
-        except TwinError as exc:
-            marks = []
-            self.error.emit(str(exc))
-        for mark in marks:
+        for mark in self.model.bookmarks:
             item = QtWidgets.QListWidgetItem(bookmark_icon(clock=mark.time is not None), mark.name)
             item.setData(NAME_ROLE, mark.name)
             item.setFlags(item.flags() | QtCore.Qt.ItemFlag.ItemIsEditable)
@@ -128,46 +108,36 @@ class QtBookmarks(QtWidgets.QWidget):
         if self.list.currentItem() is None and self.list.count():
             self.list.setCurrentRow(0)
         self._show_details()
-        self.with_time.setVisible(_current(self.timeline) is not None)
+        self.with_time.setVisible(self.model.time.timeline is not None)
 
     def current_name(self) -> str | None:
         item = self.list.currentItem()
         return item.data(NAME_ROLE) if item is not None else None
 
+    def select(self, name: str) -> None:
+        """Make a bookmark the current row."""
+        for row in range(self.list.count()):
+            if self.list.item(row).data(NAME_ROLE) == name:
+                self.list.setCurrentRow(row)
+
     def bookmark(self, name: str) -> Bookmark:
-        return self.store.bookmark(name)
+        return self.model.bookmarks[name]
 
     # ----- actions -----------------------------------------------------------------------------
     def capture(self, name: str, *, caption: str = "") -> Bookmark:
-        """A bookmark of what the view shows now (its layers, the stage filter and the timeline's time)."""
-        timeline = _current(self.timeline)
-        stage_filter = _current(self.stage_filter)
-        when = timeline.current if timeline is not None and self.with_time.isChecked() else None
-        stage = stage_filter.stage() if stage_filter is not None else None
-        model = _current(self.layer_model)
-        if model is None:  # the view's own visibility
-            return capture_bookmark(self.viewer.scene, name, time=when, stage=stage, caption=caption)
-        checked = tuple(n for n in self.viewer.scene.visuals  # the check boxes: the stage filter is saved apart
-                        if model.layer(n) is not None and model.layer(n).style.get("visible", True))
-        return capture_bookmark(self.viewer.scene, name, time=when, stage=stage, caption=caption, layers=checked)
+        """A bookmark of what the model shows now (checked layers, the lens's stage, the time when asked)."""
+        with_time = self.with_time.isChecked() and self.model.time.timeline is not None
+        return self.model.capture_bookmark(name, caption=caption, with_time=with_time)
 
     def add_current(self, name: str | None = None) -> str | None:
         """Save the current view under ``name`` (default ``View N``); returns the name."""
-        names = set(self.store.names())
-        if name is None:
-            n = len(names) + 1
-            while f"View {n}" in names:
-                n += 1
-            name = f"View {n}"
-        if self.viewer.scene is None:
-            return None
+        name = name or self.model.bookmarks.unused_name()
         try:
-            self.store.save_bookmark(self.capture(name))
-        except (TwinError, ValueError) as exc:
+            self.model.bookmarks.save(self.capture(name))
+        except TwinError as exc:
             self.error.emit(str(exc))
             return None
-        self.refresh(select=name)
-        self.changed.emit()
+        self.select(name)
         return name
 
     def update_current(self) -> None:
@@ -175,20 +145,18 @@ class QtBookmarks(QtWidgets.QWidget):
         name = self.current_name()
         if name is None:
             return
-        old = self.bookmark(name)
         try:
-            self.store.save_bookmark(self.capture(name, caption=old.caption), replace=True)
-        except (TwinError, ValueError) as exc:
+            self.model.bookmarks.save(self.capture(name, caption=self.bookmark(name).caption), replace=True)
+        except TwinError as exc:
             self.error.emit(str(exc))
             return
-        self.refresh(select=name)
-        self.changed.emit()
+        self.select(name)
 
     def remove_current(self, *, confirm: bool = True) -> None:
         name = self.current_name()
         if name is None:
             return
-        using = self.store.tours_using(name)
+        using = self.model.tours.using(name)
         if confirm and using:
             answer = QtWidgets.QMessageBox.question(
                 self, "Remove bookmark", f"“{name}” is a stop of the tour(s) {', '.join(using)}. "
@@ -196,51 +164,36 @@ class QtBookmarks(QtWidgets.QWidget):
             if answer != QtWidgets.QMessageBox.StandardButton.Yes:
                 return
         try:
-            self.store.remove_bookmark(name, force=True)
+            self.model.remove_bookmark(name)
         except TwinError as exc:
             self.error.emit(str(exc))
-        self.refresh()
-        self.changed.emit()
 
     def move(self, step: int) -> None:
-        names = self.store.names()
         name = self.current_name()
-        if name not in names:
-            return
-        i = names.index(name)
-        j = min(max(i + step, 0), len(names) - 1)
-        names.insert(j, names.pop(i))
-        self.store.reorder_bookmarks(names)
-        self.refresh(select=name)
-        self.changed.emit()
+        if name is not None:
+            self.model.bookmarks.move(name, step)
+            self.select(name)
 
     def go(self, name: str | None, *, seconds: float = 1.2) -> None:
-        """Fly to a bookmark, then set the layers, stage filter and time to its own."""
-        if name is None or self.viewer.scene is None:
+        """Fly to a bookmark, then set the layers, stage lens and time to its own."""
+        if name is None:
             return
         mark = self.bookmark(name)
         if self.flight is not None:
             self.flight.close()
-        self.flight = fly_to(self.viewer, mark, seconds=seconds, timeline=self.timeline,
-                             timezone=self.project.timezone, done=self._arrived)
+        self.flight = fly_to(self.model, mark, seconds=seconds, parent=self, done=self._arrived)
         self.apply_layers(mark)
 
     def _arrived(self) -> None:
         self.flight = None
 
     def apply_layers(self, mark: Bookmark) -> None:
-        """The bookmark's layers and stage filter: the window's check boxes and stage box when given."""
-        model, stage_filter = _current(self.layer_model), _current(self.stage_filter)
-        if stage_filter is not None:
-            stage_filter.set_stage(mark.stage)
+        """The bookmark's layers (their check boxes) and stage lens, in the model."""
+        self.model.lens.stage = mark.stage
         if mark.layers is None:
             return
-        for name in list(self.viewer.scene.visuals):
-            wanted = name in mark.layers
-            if model is not None:
-                model.set_visible(name, wanted)
-            else:
-                self.viewer.set_layer_visible(name, wanted)
+        for layer in self.model.layers:
+            layer.visible = layer.name in mark.layers
 
     # ----- editing -------------------------------------------------------------------------------
     def _on_item_changed(self, item: QtWidgets.QListWidgetItem) -> None:
@@ -250,12 +203,11 @@ class QtBookmarks(QtWidgets.QWidget):
         if new == old:
             return
         try:
-            self.store.rename_bookmark(old, new)
+            self.model.rename_bookmark(old, new)
         except TwinError as exc:
             self.error.emit(str(exc))
             new = old
         self.refresh(select=new)
-        self.changed.emit()
 
     def _save_caption(self) -> None:
         name = self.current_name()
@@ -264,9 +216,7 @@ class QtBookmarks(QtWidgets.QWidget):
         mark = self.bookmark(name)
         text = self.caption.text().strip()
         if text != mark.caption:
-            self.store.save_bookmark(mark.replace(caption=text), replace=True)
-            self.list.currentItem().setToolTip(self._describe(mark.replace(caption=text)))
-            self.changed.emit()
+            self.model.bookmarks.save(mark.replace(caption=text), replace=True)
 
     def _show_details(self, *_args) -> None:
         name = self.current_name()
@@ -285,7 +235,7 @@ class QtBookmarks(QtWidgets.QWidget):
     def _describe(self, mark: Bookmark, *, rich: bool = True) -> str:
         parts = ["top view" if mark.camera.parallel_scale is not None else f"{mark.camera.distance:,.0f} m away"]
         if mark.time is not None:
-            local = mark.time.astimezone(ZoneInfo(self.project.timezone))
+            local = mark.time.astimezone(ZoneInfo(self.model.timezone))
             parts.append(local.strftime("%Y-%m-%d %H:%M ") + (local.tzname() or ""))
         if mark.layers is not None:
             parts.append(f"{len(mark.layers)} layer(s): {', '.join(mark.layers[:4])}{'…' if len(mark.layers) > 4 else ''}")
@@ -293,21 +243,19 @@ class QtBookmarks(QtWidgets.QWidget):
             parts.append(f"up to stage {mark.stage}")
         text = " · ".join(parts)
         if rich and mark.caption:
-            return f"<b>{mark.name}</b><br>{text}<br><i>{mark.caption}</i>"
-        return text
+            return f"<b>{html.escape(mark.name)}</b><br>{html.escape(text)}<br><i>{html.escape(mark.caption)}</i>"
+        return html.escape(text) if rich else text
 
 
 def install_bookmarks(window) -> QtWidgets.QDockWidget:
     """Add the Bookmarks dock (bookmarks above, tours below) to the main window; Ctrl+5 shows it."""
-    from twin_ui.tours_panel import QtTours
+    from twin_ui.presenting.qt_tour_list import QtTourList
 
     dock = QtWidgets.QDockWidget("Bookmarks", window)
     dock.setObjectName("dock_bookmarks")
     splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical, dock)
-    window.bookmarks = QtBookmarks(window.project, window.viewer, timeline=lambda: window.timeline.timeline,
-                                   layer_model=lambda: window.layer_model, stage_filter=lambda: window.stage_filter,
-                                   parent=splitter)
-    window.tours = QtTours(window.project, window.bookmarks, parent=splitter)
+    window.bookmarks = QtBookmarkList(window.model, parent=splitter)
+    window.tours = QtTourList(window.model, window.bookmarks, parent=splitter)
     splitter.addWidget(window.bookmarks)
     splitter.addWidget(window.tours)
     dock.setWidget(splitter)
@@ -316,11 +264,8 @@ def install_bookmarks(window) -> QtWidgets.QDockWidget:
     if inspector is not None:
         window.tabifyDockWidget(inspector, dock)
         inspector.raise_()
-    window.bookmarks.changed.connect(window.tours.refresh)
     window.bookmarks.error.connect(lambda text: window.statusBar().showMessage(text, 8000))
     window.tours.error.connect(lambda text: window.statusBar().showMessage(text, 8000))
-    window.project_changed.connect(window.bookmarks.set_project)
-    window.project_changed.connect(window.tours.set_project)
     toggle = dock.toggleViewAction()
     toggle.setShortcut(QtGui.QKeySequence("Ctrl+5"))
     panels = getattr(getattr(window, "commands", None), "panels_menu", None)

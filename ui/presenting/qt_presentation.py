@@ -1,9 +1,10 @@
 """Presentation mode: a tour (or the bookmarks, one by one) played full screen with captions.
 
-:class:`QtTourPlayer` plays a :class:`twin.present.tours.TourPlayer` on the window's 3D view: a
+:class:`QtTourPlayer` plays a :class:`twin.present.tours.TourPlayer` on the window's model: a
 ``QVariantAnimation`` (Qt's animation clock, running only while a tour plays) gives the tour second
 of each tick, and the view shows that state (camera, layers, time, caption) through the same
-:class:`twin.present.scene.ScenePresenter` that writes movies, so the app and ``twin movie`` agree.
+:class:`twin.model.presenter.Presenter` that writes movies, on the same model the 3D view draws, so the app and
+``twin movie`` agree.
 :class:`QtPresentation` makes the window full screen without docks, bars or menus and takes the keys:
 Space pauses, Right/Page Down/N goes to the next stop, Left/Page Up/P back, Home restarts, Esc leaves.
 Layers are changed for the view only and put back afterwards; nothing is saved in the project.
@@ -16,9 +17,9 @@ from collections.abc import Callable
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from twin.model.presenter import Presenter
+from twin.model.twin import TwinModel
 from twin.present.bookmarks import Bookmark
-from twin.present.camera import capture_camera
-from twin.present.scene import ScenePresenter
 from twin.present.tours import Tour, TourPlayer, TourStop
 
 #: seconds of flight between slides when the bookmarks are presented one by one
@@ -27,24 +28,18 @@ SLIDE_HOLD = 1.0
 HINT = "Esc leave  ·  Space pause  ·  ← → previous / next  ·  Home restart"
 
 
-def _current(source):
-    """A value or the result of a getter (the window's timeline changes with the project)."""
-    return source() if callable(source) else source
-
-
 class QtTourPlayer(QtCore.QObject):
-    """Plays a tour on a ``QtViewer`` (anything with ``scene``, ``request_render()`` and
-    ``set_time_range()``). ``manual`` waits at the end of each stop until :meth:`next`."""
+    """Plays a tour on a model (every view of it follows) against the wall clock of a ``QVariantAnimation``.
+    ``manual`` waits at the end of each stop until :meth:`next`."""
 
     stop_changed = QtCore.Signal(int)
     finished = QtCore.Signal()
 
-    def __init__(self, viewer, player: TourPlayer, *, timeline=None, timezone: str = "UTC", manual: bool = False,
-                 captions: bool = True, layers: bool = True, parent: QtCore.QObject | None = None) -> None:
+    def __init__(self, model: TwinModel, player: TourPlayer, *, manual: bool = False, captions: bool = True,
+                 layers: bool = True, parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent)
-        self.viewer, self.player, self.manual, self.layers = viewer, player, manual, layers
-        self.timeline = timeline
-        self.presenter = ScenePresenter(viewer.scene, timezone=timezone, captions=captions)
+        self.model, self.player, self.manual, self.layers = model, player, manual, layers
+        self.presenter = Presenter(model, captions=captions)
         self.seconds = 0.0
         self.stop = -1
         self._time = None
@@ -55,8 +50,6 @@ class QtTourPlayer(QtCore.QObject):
         self.animation.setDuration(max(1, round(player.duration * 1000)))
         self.animation.valueChanged.connect(self._on_value)
         self.animation.finished.connect(self.finished)
-        if hasattr(viewer, "_auto_fit"):
-            viewer._auto_fit = False  # the viewer must not re-fit the camera when the window resizes
 
     @property
     def playing(self) -> bool:
@@ -133,21 +126,19 @@ class QtTourPlayer(QtCore.QObject):
         self.presenter.apply(frame, time=False, layers=self.layers)
         if frame.time_range is not None and frame.time_range != self._time:
             self._time = frame.time_range
-            timeline = _current(self.timeline)
+            timeline = self.model.time.timeline
             if timeline is not None and timeline.extent.contains(frame.time_range.end):
                 timeline.pause()
-                timeline.seek(frame.time_range.end)  # the timeline dock follows
-            self.viewer.set_time_range(frame.time_range)
+                timeline.seek(frame.time_range.end)  # playing the timeline later goes on from here
+            self.model.time.range = frame.time_range
         if frame.stop != self.stop:
             self.stop = frame.stop
             self.stop_changed.emit(frame.stop)
-        self.viewer.request_render()
 
     def close(self) -> None:
         """Stop and put the layers back as they were."""
         self.animation.stop()
         self.presenter.close()
-        self.viewer.request_render()
 
 
 def slides(bookmarks: list[Bookmark]) -> Tour:
@@ -155,14 +146,17 @@ def slides(bookmarks: list[Bookmark]) -> Tour:
     return Tour("Bookmarks", tuple(TourStop(b.name, SLIDE_TRANSITION, SLIDE_HOLD) for b in bookmarks))
 
 
-def fly_to(viewer, bookmark: Bookmark, *, seconds: float = 1.2, timeline=None, timezone: str = "UTC",
+def fly_to(model: TwinModel, bookmark: Bookmark, *, seconds: float = 1.2, parent: QtCore.QObject | None = None,
            done: Callable[[], None] | None = None) -> QtTourPlayer:
-    """Fly the view from where it is to ``bookmark`` (camera, then its time); layers are left to the caller."""
-    here = Bookmark("(here)", capture_camera(viewer.plotter, viewer.scene.origin))
+    """Fly the model's camera from where it is to ``bookmark`` (camera, then its time); layers are left to the
+    caller."""
     target = dataclasses.replace(bookmark, name="(there)", layers=None, stage=None, caption="")
+    if model.camera.pose is None:
+        model.camera.pose = target.camera
+    here = Bookmark("(here)", model.camera.pose)
     tour = Tour("fly", (TourStop(here.name, hold=0.0), TourStop(target.name, transition=seconds, hold=0.0)))
-    player = QtTourPlayer(viewer, TourPlayer(tour, {here.name: here, target.name: target}), timeline=timeline,
-                          timezone=timezone, captions=False, layers=False, parent=viewer)
+    player = QtTourPlayer(model, TourPlayer(tour, {here.name: here, target.name: target}), captions=False,
+                          layers=False, parent=parent)
 
     def finish() -> None:
         player.close()
@@ -181,15 +175,14 @@ class QtPresentation(QtCore.QObject):
 
     finished = QtCore.Signal()
 
-    def __init__(self, window: QtWidgets.QMainWindow, viewer, player: TourPlayer, *, timeline=None,
-                 timezone: str = "UTC", manual: bool = False) -> None:
+    def __init__(self, window: QtWidgets.QMainWindow, view, player: TourPlayer, *, manual: bool = False) -> None:
         super().__init__(window)
-        self.window, self.viewer = window, viewer
-        self.player = QtTourPlayer(viewer, player, timeline=timeline, timezone=timezone, manual=manual, parent=self)
+        self.window, self.view = window, view
+        self.player = QtTourPlayer(view.model, player, manual=manual, parent=self)
         self.active = False
         self._saved: dict = {}
         self._shortcuts: list[QtGui.QShortcut] = []
-        self.hint = QtWidgets.QLabel(HINT, viewer)
+        self.hint = QtWidgets.QLabel(HINT, view)
         self.hint.setStyleSheet("background: rgba(20, 28, 36, 190); color: white; padding: 8px 16px;"
                                 "border-radius: 6px; font-size: 14px;")
         self.hint.hide()
@@ -214,7 +207,7 @@ class QtPresentation(QtCore.QObject):
             self._shortcuts.append(shortcut)
         self.active = True
         self._show_hint()
-        self.viewer.setFocus()
+        self.view.setFocus()
         self.player.play()
 
     def _show_hint(self) -> None:
@@ -226,7 +219,7 @@ class QtPresentation(QtCore.QObject):
         QtCore.QTimer.singleShot(3500, self.hint.hide)
 
     def _place_hint(self) -> None:
-        self.hint.move(max((self.viewer.width() - self.hint.width()) // 2, 0), 24)
+        self.hint.move(max((self.view.width() - self.hint.width()) // 2, 0), 24)
 
     def leave(self) -> None:
         """Stop, put the window and the layers back as they were."""
@@ -275,33 +268,30 @@ class PresentationActions(QtCore.QObject):
     def start(self, tour: str | None = None) -> QtPresentation | None:
         """Present ``tour`` (default: the one chosen in the Bookmarks panel; none: the bookmarks as slides)."""
         from twin.errors import TwinError
-        from twin.present.store import PresentStore
 
         w = self.window
-        if (self.presentation is not None and self.presentation.active) or w.viewer.scene is None:
+        if self.presentation is not None and self.presentation.active:
             return None
-        store = PresentStore(w.project)
+        model = w.model
         try:
-            marks = {b.name: b for b in store.bookmarks()}
+            marks = {b.name: b for b in model.bookmarks}
             if not marks:
                 raise TwinError("Nothing to present yet: save some views in the Bookmarks panel first")
             name = tour or self._chosen_tour()
-            chosen, manual = (store.tour(name), False) if name else (slides(list(marks.values())), True)
+            chosen, manual = (model.tours[name], False) if name else (slides(list(marks.values())), True)
             player = TourPlayer(chosen, marks)
         except (TwinError, ValueError) as exc:
             w.statusBar().showMessage(str(exc), 8000)
             return None
-        self.presentation = QtPresentation(w, w.viewer, player, timeline=lambda: w.timeline.timeline,
-                                           timezone=w.project.timezone, manual=manual)
+        self.presentation = QtPresentation(w, w.view, player, manual=manual)
         self.presentation.start()
         return self.presentation
 
     def export_movie(self, tour: str | None = None) -> QtWidgets.QDialog:
         """Open the movie dialog (for ``tour``, default the one chosen in the Bookmarks panel)."""
-        from twin_ui.movie_dialog import QtMovieDialog
+        from twin_ui.dialogs.qt_movie_dialog import QtMovieDialog
 
-        dialog = QtMovieDialog(self.window.project, self.window.viewer, tour=tour or self._chosen_tour(),
-                               parent=self.window)
+        dialog = QtMovieDialog(self.window.model, tour=tour or self._chosen_tour(), parent=self.window)
         dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog

@@ -1,8 +1,9 @@
-"""Tours under the bookmarks: an ordered list of stops (a bookmark, seconds of flight to it, seconds
-held there, how fast time runs while holding), saved in the project as soon as they are edited.
+"""Tours under the bookmarks, bound to ``model.tours``: an ordered list of stops (a bookmark, seconds of
+flight to it, seconds held there, how fast time runs while holding), written to the project by the model as
+soon as they are edited.
 
-*Present* plays the chosen tour full screen (:mod:`twin_ui.presentation`), *Export Movie…* writes it
-to MP4 (:mod:`twin_ui.movie_dialog`): both are requests the window answers (``install_presentation``).
+*Present* plays the chosen tour full screen (:mod:`twin_ui.presenting.qt_presentation`), *Export Movie…*
+writes it to MP4 (:mod:`twin_ui.dialogs.qt_movie_dialog`): both are requests the window answers.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import dataclasses
 from PySide6 import QtCore, QtWidgets
 
 from twin.errors import TwinError
-from twin.present.store import PresentStore
+from twin.model.twin import TwinModel
 from twin.present.tours import Tour, TourStop
 from twin_ui import icons
 
@@ -20,16 +21,16 @@ COLUMNS = ("Bookmark", "Fly (s)", "Hold (s)", "Time ×")
 FIELDS = ("transition", "hold", "speed")
 
 
-class QtTours(QtWidgets.QWidget):
-    """The tours of ``project``; new stops come from ``bookmarks`` (the :class:`QtBookmarks` above)."""
+class QtTourList(QtWidgets.QWidget):
+    """The tours of ``model``; new stops come from ``bookmarks`` (the :class:`QtBookmarkList` above)."""
 
     present_requested = QtCore.Signal(str)
     movie_requested = QtCore.Signal(str)
     error = QtCore.Signal(str)
 
-    def __init__(self, project, bookmarks, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, model: TwinModel, bookmarks, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
-        self.project, self.bookmarks = project, bookmarks
+        self.model, self.bookmarks = model, bookmarks
         self._filling = False
         self.combo = QtWidgets.QComboBox(self)
         self.combo.setToolTip("The tour to edit, present (F5) or film")
@@ -80,14 +81,9 @@ class QtTours(QtWidgets.QWidget):
         layout.addWidget(self.table, 1)
         layout.addWidget(bar)
         layout.addLayout(bottom)
-        self.refresh()
-
-    @property
-    def store(self) -> PresentStore:
-        return PresentStore(self.project)
-
-    def set_project(self, project) -> None:
-        self.project = project
+        self._editing = False
+        model.tours.events.changed.connect(self._on_changed)
+        model.bookmarks.events.changed.connect(self._fill_stops)
         self.refresh()
 
     def current_tour(self) -> str | None:
@@ -95,18 +91,18 @@ class QtTours(QtWidgets.QWidget):
 
     def tour(self) -> Tour | None:
         name = self.current_tour()
-        return self.store.tour(name) if name else None
+        return self.model.tours.get(name) if name else None
+
+    def _on_changed(self) -> None:
+        if not self._editing:  # a value typed in a stop's cell: the table is already right
+            self.refresh()
 
     def refresh(self, select: str | None = None) -> None:
-        """Re-read the tours (after bookmarks changed: a rename or removal reaches the stops)."""
+        """Show the model's tours again (keeping the chosen one, or choosing ``select``)."""
         keep = select or self.current_tour()
         self.combo.blockSignals(True)
         self.combo.clear()
-        try:
-            names = self.store.tour_names()
-        except TwinError as exc:
-            names = []
-            self.error.emit(str(exc))
+        names = self.model.tours.names()
         for name in names:
             self.combo.addItem(name, name)
         self.combo.setCurrentIndex(max(self.combo.findData(keep), 0) if names else -1)
@@ -116,15 +112,11 @@ class QtTours(QtWidgets.QWidget):
     def _fill_stops(self) -> None:
         self._filling = True
         self.table.setRowCount(0)
-        try:
-            tour = self.tour()
-        except TwinError as exc:
-            tour = None
-            self.error.emit(str(exc))
+        tour = self.tour()
         has = tour is not None
         for widget in (self.delete_button, self.present_button, self.table):
             widget.setEnabled(has)
-        self.present_button.setEnabled(has or bool(self.store.names()))
+        self.present_button.setEnabled(has or bool(len(self.model.bookmarks)))
         if tour is not None:
             for row, stop in enumerate(tour.stops):
                 self.table.insertRow(row)
@@ -144,13 +136,13 @@ class QtTours(QtWidgets.QWidget):
                     self.table.setCellWidget(row, column, spin)
             self.duration.setText(f"{len(tour.stops)} stops, {tour.duration:.1f} s")
         else:
-            self.duration.setText("No tour: New makes one through every bookmark" if self.store.names() else "")
+            self.duration.setText("No tour: New makes one through every bookmark" if len(self.model.bookmarks) else "")
         self._filling = False
 
     # ----- editing -------------------------------------------------------------------------------
     def _save(self, tour: Tour) -> None:
         try:
-            self.store.save_tour(tour, replace=True)
+            self.model.tours.save(tour, replace=True)
         except (TwinError, ValueError) as exc:
             self.error.emit(str(exc))
         self.refresh(select=tour.name)
@@ -161,26 +153,29 @@ class QtTours(QtWidgets.QWidget):
         tour = self.tour()
         stops = list(tour.stops)
         stops[row] = dataclasses.replace(stops[row], **{field: float(value)})
+        self._editing = True
         try:
-            self.store.save_tour(Tour(tour.name, tuple(stops), tour.description), replace=True)
+            self.model.tours.save(Tour(tour.name, tuple(stops), tour.description), replace=True)
         except (TwinError, ValueError) as exc:
             self.error.emit(str(exc))
+        finally:
+            self._editing = False
         self.duration.setText(f"{len(stops)} stops, {Tour(tour.name, tuple(stops)).duration:.1f} s")
 
     def new_tour(self, name: str | None = None) -> str | None:
         """A tour through every bookmark in their order (named ``Tour N`` unless given)."""
-        marks = self.store.names()
+        marks = self.model.bookmarks.names()
         if not marks:
             self.error.emit("Add bookmarks first: a tour flies from one to the next")
             return None
-        taken = set(self.store.tour_names())
+        taken = set(self.model.tours.names())
         if name is None:
             n = len(taken) + 1
             while f"Tour {n}" in taken:
                 n += 1
             name = f"Tour {n}"
         try:
-            self.store.save_tour(Tour(name, tuple(TourStop(m) for m in marks)))
+            self.model.tours.save(Tour(name, tuple(TourStop(m) for m in marks)))
         except (TwinError, ValueError) as exc:
             self.error.emit(str(exc))
             return None
@@ -190,8 +185,7 @@ class QtTours(QtWidgets.QWidget):
     def delete_tour(self) -> None:
         name = self.current_tour()
         if name:
-            self.store.remove_tour(name)
-            self.refresh()
+            self.model.tours.remove(name)
 
     def add_stop(self) -> None:
         mark = self.bookmarks.current_name()

@@ -1,6 +1,6 @@
-"""Mouse input of the 3D view: a click (press and release within a few pixels) picks, a drag turns
-the camera (VTK's trackball), moving reports the cursor position on the ground, and the first user
-interaction stops the automatic re-fit of the camera on resizes."""
+"""Mouse input of the 3D view: a click (press and release within a few pixels) picks, a drag or a wheel
+turn moves the camera (VTK's trackball) and then writes its pose to the model, moving reports the cursor
+position on the ground, and the first user interaction stops the automatic re-fit of the camera on resizes."""
 
 from __future__ import annotations
 
@@ -10,33 +10,36 @@ from PySide6 import QtCore
 CLICK_SLOP = 4  # pixels a click may move and still be a click, not a drag
 
 
-class ViewerInput(QtCore.QObject):
-    """Event filter on the QtInteractor widget of a ``QtViewer``."""
+class ViewInput(QtCore.QObject):
+    """Event filter on the QtInteractor widget of a ``QtTwinView``."""
 
-    def __init__(self, viewer) -> None:
-        super().__init__(viewer)
-        self.viewer = viewer
+    def __init__(self, view) -> None:
+        super().__init__(view)
+        self.view = view
         self._press: QtCore.QPoint | None = None
 
     def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802 (Qt API)
-        viewer = self.viewer
-        kind = event.type()
-        if kind in (QtCore.QEvent.Type.MouseButtonPress, QtCore.QEvent.Type.Wheel):
-            viewer._auto_fit = False
-        if kind == QtCore.QEvent.Type.Resize and viewer._auto_fit:
+        viewer = self.view
+        event_type = event.type()
+        if event_type == QtCore.QEvent.Type.Resize and viewer.auto_fit:
             viewer._refit_requested.emit()  # queued: after the widget has resized its render window
-        if kind == QtCore.QEvent.Type.MouseButtonPress and event.button() == QtCore.Qt.MouseButton.LeftButton:
+        if event_type == QtCore.QEvent.Type.Wheel:
+            QtCore.QTimer.singleShot(0, viewer.user_moved_camera)  # after VTK has zoomed
+        if event_type == QtCore.QEvent.Type.MouseButtonPress:
             self._press = event.position().toPoint()
-        elif kind == QtCore.QEvent.Type.MouseButtonRelease and event.button() == QtCore.Qt.MouseButton.LeftButton:
+        elif event_type == QtCore.QEvent.Type.MouseButtonRelease:
             pos = event.position().toPoint()
-            if self._press is not None and (pos - self._press).manhattanLength() <= CLICK_SLOP:
+            clicked = self._press is not None and (pos - self._press).manhattanLength() <= CLICK_SLOP
+            if clicked and event.button() == QtCore.Qt.MouseButton.LeftButton:
                 viewer.click(pos.x(), pos.y())
+            elif self._press is not None:
+                QtCore.QTimer.singleShot(0, viewer.user_moved_camera)  # a drag: after VTK has moved the camera
             self._press = None
-        elif kind == QtCore.QEvent.Type.MouseMove:
+        elif event_type == QtCore.QEvent.Type.MouseMove:
             point = ground_point(viewer, event.position().x(), event.position().y())
             if point is not None:
                 viewer.cursor_moved.emit(point[0], point[1])
-        elif kind == QtCore.QEvent.Type.Leave:
+        elif event_type == QtCore.QEvent.Type.Leave:
             viewer.cursor_left.emit()
         return False
 

@@ -1,0 +1,1 @@
+"""The built-in layer kinds (buildings, points, lines, polygons): data only, in ``twin.toml``."""
