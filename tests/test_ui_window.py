@@ -416,3 +416,38 @@ def test_the_real_demo_in_the_window(qtbot, tmp_path, settings):
         assert project.layer(cctv.name).style["visible"] is False
     finally:
         window.close()
+
+
+def test_the_window_and_the_off_screen_renderer_draw_the_same_model_state(qtbot, window, tmp_path):
+    """One model state (lens, a hidden layer, a selection, a camera), shown in the window and rendered
+    off-screen as ``twin render`` does: the same picture within the image tolerance of the render tests."""
+    import pyvista as pv
+    from PIL import Image
+
+    from test_render import IMAGE_TOLERANCE
+    from twin.render.offscreen import render_model
+
+    model = window.model
+    model.lens.stage = 2  # the Buildings (stage 4) are hidden by the lens
+    model.layers["Parks"].visible = False
+    model.selection.select({"CCTV": [1, 3]})
+    model.camera.look("top")
+    model.camera.look("CCTV")
+    window.view.render_now()
+    qtbot.wait(200)
+    shown = window.view.plotter.screenshot(return_img=True)[..., :3]
+    height, width = shown.shape[:2]
+    result = render_model(model.copy(), tmp_path / "same.png", size=(width, height))
+    with Image.open(result.path) as picture:
+        rendered = np.asarray(picture.convert("RGB"))
+    assert set(result.layers) == {"CCTV", "Roads"}  # what the model shows, nothing else
+    error = pv.compare_images(shown, rendered, use_vtk=False)
+    assert error < IMAGE_TOLERANCE, f"the window and the off-screen render differ by {error:.1f}"
+    highlight = [(np.abs(image.astype(int) - [255, 179, 0]).max(axis=2) < 40).sum() for image in (shown, rendered)]
+    assert highlight[0] > 20 and abs(highlight[0] - highlight[1]) < 0.1 * highlight[0]  # both highlight CCTV 1, 3
+    # a different state gives a different picture: the comparison can tell
+    model.lens.stage = None
+    window.view.render_now()
+    qtbot.wait(200)
+    other = window.view.plotter.screenshot(return_img=True)[..., :3]
+    assert pv.compare_images(other, rendered, use_vtk=False) > 2 * error + 5
