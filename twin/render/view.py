@@ -417,6 +417,11 @@ class SceneView:
         finally:
             self._placing_camera = False
 
+    @property
+    def placing_camera(self) -> bool:
+        """True while the scene itself writes a pose into the model (a framing, the user's mouse)."""
+        return self._placing_camera
+
     def _on_pose(self, pose: CameraPose | None) -> None:
         if self._placing_camera or pose is None:
             return

@@ -60,6 +60,7 @@ class QtTwinView(QtWidgets.QWidget):
                                schedule=lambda fn: QtCore.QTimer.singleShot(0, fn), drawn=self._emit_legend)
         model.events.project.connect(self._on_project)
         model.camera.events.look.connect(self._on_look)
+        model.camera.events.pose.connect(self._on_pose)
 
     # ----- the project ---------------------------------------------------------------------------
     @property
@@ -121,6 +122,10 @@ class QtTwinView(QtWidgets.QWidget):
     # ----- camera ------------------------------------------------------------------------------------
     def _on_look(self, _target: str, _fid) -> None:
         self.auto_fit = False  # a framing the user asked for stays when the window resizes
+
+    def _on_pose(self, pose) -> None:
+        if pose is not None and not self.scene.placing_camera:
+            self.auto_fit = False  # a pose set on the model (a bookmark, a tour) stays when the window resizes
 
     def user_moved_camera(self) -> None:
         """After a drag or a wheel turn: the model's camera takes the plotter's pose."""
@@ -216,6 +221,7 @@ class QtTwinView(QtWidgets.QWidget):
         """Release the render window (the app is closing)."""
         self.model.events.project.disconnect(self._on_project)
         self.model.camera.events.look.disconnect(self._on_look)
+        self.model.camera.events.pose.disconnect(self._on_pose)
         self.scene.close()
         self.plotter.close()
 
