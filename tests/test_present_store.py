@@ -144,8 +144,9 @@ def test_a_version_1_project_is_migrated_when_opened(tmp_path, monkeypatch):
     path = tmp_path / "v1.twin.duckdb"
     make_version_1_project(path, monkeypatch)
     with Project.open(path) as project:
-        assert project.meta("schema_version") == str(schema.SCHEMA_VERSION) == "2"
+        assert project.meta("schema_version") == str(schema.SCHEMA_VERSION) == "3"
         assert schema.has_table(project.con, "bookmarks") and schema.has_table(project.con, "tours")
+        assert schema.has_table(project.con, "links")  # version 3 on top of version 2
         assert project.layer("CCTV").feature_count == 2 and project.layer("CCTV").style == {"color": "#ff0000"}
         store = PresentStore(project)
         assert store.bookmarks() == [] and store.tours() == []
@@ -166,7 +167,7 @@ def test_a_version_1_project_opened_read_only_stays_as_it_is(tmp_path, monkeypat
         with pytest.raises(ProjectError, match="read-only"):
             store.save_bookmark(Bookmark("x", POSE))
     with Project.open(path) as project:
-        assert project.meta("schema_version") == "2"
+        assert project.meta("schema_version") == "3"
 
 
 def test_a_failed_migration_leaves_version_1(tmp_path, monkeypatch):
@@ -189,7 +190,7 @@ def test_a_newer_project_is_refused(tmp_path):
 
 
 def test_new_projects_have_the_tables(project):
-    assert project.meta("schema_version") == "2"
+    assert project.meta("schema_version") == "3" and project.has_table("links")
     columns = project.query("SELECT column_name FROM duckdb_columns() WHERE table_name = 'bookmarks' ORDER BY column_index")
     assert columns.column("column_name").to_pylist()[:3] == ["name", "position", "camera_position"]
     assert np.isclose(PresentStore(project).save_bookmark(Bookmark("x", TOP)).camera.parallel_scale, 420.5)

@@ -129,6 +129,15 @@ __all__ += [
     "run_analysis",
 ]
 
+# ----- links between services (docs/links.md) ----------------------------------------------
+from twin.links.relations import angle_off, bearing_deg, cameras_seeing, pairs_within, points_along  # noqa: E402
+from twin.links.routing import RoadGraph, Route  # noqa: E402
+from twin.store.identifiers import quote as quote_identifier, table_ref  # noqa: E402
+from twin.store.links import LINK_SCHEMA, empty_links, read_links  # noqa: E402
+
+__all__ += ["LINK_SCHEMA", "RoadGraph", "Route", "angle_off", "bearing_deg", "cameras_seeing", "empty_links",
+            "pairs_within", "points_along", "quote_identifier", "read_links", "table_ref"]
+
 # ----- drawing a layer kind of your own (docs/plugins.md section 7, docs/scene.md) -----------
 # imported on first use: they bring PyVista and VTK, which an importer never needs
 _DRAWING = {
@@ -156,3 +165,25 @@ def __getattr__(name: str):
 from twin.geometry import PolygonRings, triangulate_rings  # noqa: E402
 
 __all__ += ["PolygonRings", "triangulate_rings"]
+
+# ----- for the stage plugins (infrastructure utilities, safety CCTV, pilot sensors: reading layers) -------------
+# Scene helpers the built-in stage plugins' visuals use (docs/plugins.md, "Built-in stage plugins").
+# Imported on first use through the same ``_DRAWING`` mechanism as the names above: they bring PyVista.
+_DRAWING.update({
+    "Polylines": "twin.scene.lines",  # line parts as flat vertex arrays (local coordinates, part, fid of each part)
+    "read_polylines": "twin.scene.lines",  # a layer's line parts and which vertices had a z
+    "centrelines": "twin.scene.lines",  # line parts as VTK polylines at a given z, with ``fid`` cells
+    "read_geometries": "twin.scene.features",  # a layer's non-empty geometries in fid order
+    "numeric_column": "twin.scene.features",  # a column as float64 in fid order (NaN where not a number)
+    "text_column": "twin.scene.features",  # a column as category codes in fid order and the distinct texts
+    "merge_triangles": "twin.scene.meshes",  # one mesh of several (points, triangles, fids) pieces
+    "empty_mesh": "twin.scene.meshes",  # a mesh without cells that carries the ``fid`` array
+    "automatic_size": "twin.scene.glyphs",  # a glyph size (m) that reads in a view of a given extent
+    "project_extent": "twin.scene.origin",  # the diagonal (m) of the union of layer extents
+})
+__all__ += ["Polylines", "automatic_size", "centrelines", "empty_mesh", "merge_triangles", "numeric_column",
+            "project_extent", "read_geometries", "read_polylines", "text_column"]
+# the layer a sensors/segments readings layer colours (the pilot plugin's panel finds a selected sensor with it)
+from twin.time.slicing import join_target  # noqa: E402
+
+__all__ += ["join_target"]

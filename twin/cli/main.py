@@ -21,6 +21,7 @@ COMMANDS = [
     "twin.cli.cmd_bookmark",
     "twin.cli.cmd_tour",
     "twin.cli.cmd_movie",
+    "twin.cli.cmd_links",
     "twin.cli.cmd_plugins",
 ]
 

@@ -53,6 +53,11 @@ SECTIONS: dict[str, SectionSpec] = {
         types={"callable": "code", "description": "str", "layer_kinds": "list[str]"},
         summary="analysis(project, *, layer=None, **params) -> pyarrow.Table | SQL text",
     ),
+    "linkers": SectionSpec(
+        required=("id", "title", "callable"),
+        types={"callable": "code", "description": "str", "relations": "list[str]", "after": "list[str]"},
+        summary="linker(project) -> links table (relations between features of two layers), or None",
+    ),
     "panels": SectionSpec(
         required=("id", "title", "callable"),
         types={"callable": "code", "description": "str", "layer_kinds": "list[str]", "area": "str"},
@@ -89,6 +94,7 @@ SECTIONS: dict[str, SectionSpec] = {
 #: (singular, plural) of each section in messages and tables
 LABELS = {"importers": ("importer", "importers"), "layer_kinds": ("layer kind", "layer kinds"),
           "track_kinds": ("track kind", "track kinds"), "analyses": ("analysis", "analyses"),
+          "linkers": ("linker", "linkers"),
           "panels": ("panel", "panels"), "sample_data": ("sample", "samples"), "stages": ("stage", "stages"),
           "services": ("service", "services"), "suggestions": ("suggestion", "suggestions")}
 

@@ -242,10 +242,13 @@ class Project:
 
     def remove_layer(self, name: str) -> None:
         """Drop a layer and its tables (the import provenance is kept)."""
+        from twin.store.links import drop_layer_links
+
         layer = self.layer(name)
         with self.transaction():
             for table in self.layer_tables(layer):
                 self.con.execute(f'DROP TABLE "{table}"')
+            drop_layer_links(self.con, layer.id)
             self.con.execute("DELETE FROM layers WHERE id = ?", [layer.id])
 
     def rename_layer(self, name: str, new_name: str) -> None:

@@ -11,6 +11,10 @@ geometry columns). Catalogue tables:
 - ``bookmarks`` (version 2): saved views for presenters: camera in the project CRS, optional time,
   visible layers, stage filter, caption (see :mod:`twin.present`).
 - ``tours`` (version 2): ordered stops over bookmarks with transition and hold times, as JSON text.
+- ``links`` (version 3): computed relations between features of two layers (an incident and the cameras
+  that see it, the stations that answer it by road, the pipes an excavation endangers): layer ids and
+  feature ids, relation, distance, travel time, the time span over which the link is active, an
+  optional route geometry, JSON properties and the linker that made it (see :mod:`twin.store.links`).
 
 Each layer's data lives in ``lyr_<id>`` (features: ``fid``, ``geom`` and attributes with their
 original names) and, for 3D objects, ``lyr_<id>_mesh`` (per-feature vertices and triangles).
@@ -20,7 +24,7 @@ from __future__ import annotations
 
 import duckdb
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 CREATE_V1 = [
     """CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
@@ -82,8 +86,27 @@ CREATE_V2 = [
     )""",
 ]
 
+#: version 3: links between features across layers (twin.links)
+CREATE_V3 = [
+    """CREATE TABLE IF NOT EXISTS links (
+        linker VARCHAR NOT NULL,
+        relation VARCHAR NOT NULL,
+        from_layer INTEGER NOT NULL,
+        from_fid BIGINT NOT NULL,
+        to_layer INTEGER NOT NULL,
+        to_fid BIGINT NOT NULL,
+        distance_m DOUBLE,
+        travel_time_s DOUBLE,
+        t_start TIMESTAMPTZ,
+        t_end TIMESTAMPTZ,
+        route GEOMETRY,
+        properties VARCHAR NOT NULL DEFAULT '{}',
+        computed_at TIMESTAMPTZ NOT NULL
+    )""",
+]
+
 # version -> statements that upgrade a project from that version to version + 1
-MIGRATIONS: dict[int, list[str]] = {1: CREATE_V2}
+MIGRATIONS: dict[int, list[str]] = {1: CREATE_V2, 2: CREATE_V3}
 
 
 def create(con: duckdb.DuckDBPyConnection) -> None:
