@@ -209,3 +209,70 @@ def test_routing_is_vectorised_and_matches_the_graph():
     graph = RoadGraph.from_lines(lines, speed_mps=[10.0, 10.0, 1.0, 10.0])
     times = graph.travel_times(np.array([[0, 0]]), np.array([[0, 100], [100, 100]]))
     assert times.tolist() == [[30.0, 20.0]]  # (0,0)->(100,0)->(100,100)->(0,100) beats the slow 100 s link
+
+
+def test_selecting_an_incident_draws_its_links_while_they_are_active(city):
+    """The model reads the selection's links; the scene draws an arc per link and the routes, only while active."""
+    from twin.model.twin import TwinModel
+    from twin.render.offscreen import offscreen_plotter
+    from twin.render.view import SceneView
+    from twin.store.reader import ProjectReader
+    from twin.time.range import TimeRange
+
+    compute_links(city)
+    model = TwinModel(ProjectReader(city))
+    plotter = offscreen_plotter((480, 360))
+    scene = SceneView(model, plotter)
+    try:
+        model.camera.look("top")
+        before = scene.screenshot()
+        model.selection.select_feature("incidents", 0)
+        relations = sorted(link.relation for link in model.links.items)
+        assert relations == ["monitored_by", "nearest_fire_by_road", "nearest_police_by_road", "on_route", "seen_by"]
+        camera = next(link for link in model.links.items if link.relation == "seen_by")
+        assert camera.start_xy == pytest.approx((X0 + 150, Y0 + 5)) and camera.end_xy == pytest.approx((X0 + 150, Y0 - 40))
+        assert scene.link_overlay.shown == 5 and len(scene.link_overlay.actors) == 2  # arcs and routes
+        lit = scene.screenshot()
+        fire = np.array([0xe5, 0x39, 0x35])
+        assert (np.abs(lit.astype(int) - fire).max(axis=2) < 30).sum() > (np.abs(before.astype(int) - fire).max(axis=2) < 30).sum() + 50
+        model.time.range = TimeRange.instant(CALL - dt.timedelta(hours=1))  # before the call: nothing linked yet
+        assert scene.link_overlay.shown == 0
+        model.time.range = TimeRange.instant(CALL + dt.timedelta(minutes=5))
+        assert scene.link_overlay.shown == 5
+        model.selection.clear()
+        assert scene.link_overlay.shown == 0 and not model.links.items
+    finally:
+        scene.close()
+        plotter.close()
+
+
+def test_the_links_dock_lists_the_selection_links_and_frames_the_other_end(qtbot, city, tmp_path):
+    from PySide6 import QtCore
+
+    from twin.model.session import Session
+    from twin_ui.settings import AppSettings
+    from twin_ui.window import QtMainWindow
+
+    compute_links(city)
+    path = city.path
+    city.close()
+    settings = AppSettings(QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat))
+    window = QtMainWindow(Session.open(path), settings=settings)
+    window.resize(1200, 800)
+    window.show()
+    try:
+        assert window.view.wait_until_ready(30)
+        assert "Select a feature" in window.links.title.text()
+        window.model.selection.select_feature("incidents", 0)
+        rows = window.links.rows()
+        assert len(rows) == 5 and ("seen by CCTV", "cctv #0", "45 m", "", "08:30–08:50") in rows
+        fire = next(r for r in rows if r[0] == "119 fire by road")
+        assert fire[1] == "fire #0" and fire[3].count(":") == 1  # minutes:seconds by road
+        assert window.view.scene.link_overlay.shown == 5
+        item = next(window.links.tree.topLevelItem(i) for i in range(len(rows)) if rows[i][1] == "cctv #0")
+        window.links.tree.itemClicked.emit(item, 0)
+        assert window.model.camera.last_look == ("cctv", 0)
+        window.links.show_arcs.setChecked(False)
+        assert window.view.scene.link_overlay.shown == 0 and not window.model.links.items
+    finally:
+        window.close()

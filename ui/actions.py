@@ -30,6 +30,10 @@ class WindowActions(QtCore.QObject):
         self.save.setToolTip("Every change is saved as it is made; Save folds the write-ahead log into the file (Ctrl+S)")
         self.save_as = self._action("Save Project &As…", "Ctrl+Shift+S", self.save_as_dialog, icons.standard("SP_DialogSaveButton"))
         self.import_ = self._action("&Import Data…", "Ctrl+I", self.import_dialog, icons.tool_icon("import"))
+        self.compute_links = self._action("Compute &Links", "Ctrl+L", self.compute_links_now)
+        self.compute_links.setToolTip("Link the features of the services: incidents to cameras, stations, routes and "
+                                      "detectors; excavations to the pipes at risk (Ctrl+L)")
+        self.links_runner = None
         self.quit = self._action("&Quit", "Ctrl+Q", w.close, icons.standard("SP_DialogCloseButton"))
         look = w.model.camera.look
         self.fit_all = self._action("Zoom &Full", "Ctrl+Shift+F", lambda: look("iso"), icons.tool_icon("zoom_full"))
@@ -139,6 +143,29 @@ class WindowActions(QtCore.QObject):
             self.window.settings.set_last_directory(paths[0])
             self.window.import_files(paths)
 
+    def compute_links_now(self) -> None:
+        """Run the plugins' linkers on a worker thread; the links dock and the 3D view follow when done."""
+        from twin.links.compute import compute_links
+        from twin_ui.workers import LatestRunner
+
+        session = self.window.session
+        if self.links_runner is None:
+            self.links_runner = LatestRunner(self)
+            self.links_runner.finished.connect(self._links_computed)
+            self.links_runner.failed.connect(lambda exc, _tb: self.window.report_error("Compute links", exc))
+        self.window.statusBar().showMessage("Computing links…")
+        self.links_runner.submit(lambda task: (session, compute_links(session.project, progress=task.progress)))
+
+    def _links_computed(self, outcome) -> None:
+        session, runs = outcome
+        if session is not self.window.session:
+            return
+        made = sum(run.links for run in runs)
+        failed = [f"{run.linker}: {run.error}" for run in runs if run.error]
+        self.window.model.links.refresh()
+        text = f"Computed {made:,} link(s) with {len(runs)} linker(s)"
+        self.window.statusBar().showMessage(text + (f"; failed: {'; '.join(failed)}" if failed else ""), 10000)
+
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
         recent = self.window.settings.recent_projects()
@@ -162,6 +189,7 @@ class WindowActions(QtCore.QObject):
         """The Layer menu: import, then the layer tree's own actions (they act on its current layer)."""
         menu.clear()
         menu.addAction(self.import_)
+        menu.addAction(self.compute_links)
         menu.addSeparator()
         tree = self.window.layer_list
         for act in (tree.zoom_action, tree.style_action, tree.rename_action, tree.remove_action):
@@ -198,7 +226,7 @@ def install_actions(window: "QtMainWindow") -> WindowActions:
     view_menu.addAction(a.smooth_edges)
     panels = view_menu.addMenu("&Panels")
     for dock, key in ((window.layers_dock, "Ctrl+1"), (window.inspector_dock, "Ctrl+2"), (window.sql_dock, "Ctrl+3"),
-                      (window.timeline_dock, "Ctrl+4")):
+                      (window.timeline_dock, "Ctrl+4"), (window.links_dock, "Ctrl+6")):
         toggle = dock.toggleViewAction()
         toggle.setShortcut(QtGui.QKeySequence(key))
         panels.addAction(toggle)

@@ -1,6 +1,6 @@
 """The main window: one :class:`twin.model.twin.TwinModel` and the widgets bound to it.
 
-The 3D view in the centre, the layer list (left), the selection's attributes (right), the timeline and
+The 3D view in the centre, the layer list (left), the selection's attributes and links (right), the timeline and
 the SQL console (bottom), the stage lens in a toolbar, a status bar with the cursor position, plugin
 panels and the Bookmarks dock. Every widget takes the model and follows its events; none talks to the
 project file. The window holds the open :class:`twin.model.session.Session` (New/Open replace it in the
@@ -22,6 +22,7 @@ from twin.plugins.registry import PluginRegistry
 from twin_ui import icons
 from twin_ui.docks.layer_list_model import LayerListModel
 from twin_ui.docks.qt_layer_list import QtLayerList
+from twin_ui.docks.qt_links import QtLinks
 from twin_ui.docks.qt_plugin_panels import QtPluginPanels
 from twin_ui.docks.qt_selection import QtSelection
 from twin_ui.docks.qt_sql_console import QtSqlConsole
@@ -51,14 +52,18 @@ class QtMainWindow(QtWidgets.QMainWindow):
         self.setCentralWidget(self.view)
         self.layers_dock = self._dock("Layers", "layers", QtCore.Qt.DockWidgetArea.LeftDockWidgetArea)
         self.inspector_dock = self._dock("Attributes", "inspector", QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
+        self.links_dock = self._dock("Links", "links", QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
         self.timeline_dock = self._dock("Timeline", "timeline", QtCore.Qt.DockWidgetArea.BottomDockWidgetArea)
         self.sql_dock = self._dock("SQL Console", "sql", QtCore.Qt.DockWidgetArea.BottomDockWidgetArea)
         self.splitDockWidget(self.timeline_dock, self.sql_dock, QtCore.Qt.Orientation.Vertical)
+        self.splitDockWidget(self.inspector_dock, self.links_dock, QtCore.Qt.Orientation.Vertical)
         self.layer_list = QtLayerList(LayerListModel(self.model, self), self.layers_dock)
         self.inspector = QtSelection(self.model, self.inspector_dock)
+        self.links = QtLinks(self.model.links, self.links_dock)
         self.timeline = QtTimeline(self.model, self.timeline_dock)
         self.sql_console = QtSqlConsole(self.model, self.settings, self.sql_dock)
         for dock, widget in ((self.layers_dock, self.layer_list), (self.inspector_dock, self.inspector),
+                             (self.links_dock, self.links),
                              (self.timeline_dock, self.timeline), (self.sql_dock, self.sql_console)):
             dock.setWidget(widget)
         self.status = QtStatus(None, self)
@@ -134,6 +139,9 @@ class QtMainWindow(QtWidgets.QMainWindow):
             dialog.close()
         self.sql_console.runner.cancel()
         self.sql_console.runner.wait()
+        runner = getattr(getattr(self, "commands", None), "links_runner", None)
+        if runner is not None:
+            runner.wait()  # links are written in one transaction: let it commit
         session.unbind()
         self.model.close()
         session.close()

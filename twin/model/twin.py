@@ -11,7 +11,8 @@ view and docks, ``twin render`` and ``twin movie`` off-screen, and plugin panels
 - ``camera``: the pose in the project CRS and framing requests;
 - ``time``: the time range shown and the timeline that moves it;
 - ``caption``: what a presentation writes over the view;
-- ``bookmarks`` and ``tours``.
+- ``bookmarks`` and ``tours``;
+- ``links``: the links of the selected features to features of other layers (from the project's links table).
 
 Events are psygnal signals (``model.events``, ``model.layers.events``, ``layer.events``...). The model
 reads the project through a read-only :class:`~twin.store.reader.ProjectReader`; writing what changes back
@@ -33,6 +34,7 @@ from twin.model.camera import Camera
 from twin.model.caption import Caption
 from twin.model.layers import LayerList, LayerState
 from twin.model.lens import StageLens
+from twin.model.links import SelectionLinks
 from twin.model.presentations import Bookmarks, Tours
 from twin.model.selection import Selection
 from twin.model.time import TimeState
@@ -66,6 +68,7 @@ class TwinModel:
         self.caption = Caption()
         self.bookmarks = Bookmarks()
         self.tours = Tours()
+        self.links = SelectionLinks(self)
         self._transient = 0
         self.layers.events.inserted.connect(self._on_inserted)
         if project is not None:

@@ -31,6 +31,7 @@ from twin.model.twin import TwinModel
 from twin.plugins.registry import PluginError
 from twin.present.camera import capture_camera, restore_camera
 from twin.render.caption import CaptionOverlay
+from twin.render.links import LinkOverlay, links_legend
 from twin.render.overlay import Overlay
 from twin.render.registry import create_visual
 from twin.render.visual import Visual
@@ -83,6 +84,8 @@ class SceneView:
         self.selection: frozenset[tuple[str, int]] = frozenset()
         self.overlay = Overlay(plotter.renderer) if overlays else None
         self.captions = CaptionOverlay(plotter.renderer) if overlays else None
+        self.link_overlay = LinkOverlay(plotter)
+        self._links_key: tuple | None = None
         self._ground = None
         self._grid = None
         self._geometries = None
@@ -102,6 +105,7 @@ class SceneView:
             (model.camera.events.look, self._on_look),
             (model.time.events.range, lambda _r: self._time_changed()),
             (model.caption.events.changed, lambda _c: self._show_caption()),
+            (model.links.events.changed, lambda _l: self._show_links()),
         ]
         for signal, slot in self._connections:
             signal.connect(slot)
@@ -134,6 +138,7 @@ class SceneView:
         self._apply_time(notify=False)
         self._show_selection(notify=False)
         self._show_caption(notify=False)
+        self._show_links(notify=False)
         self._notify()
 
     def _build(self, name: str) -> Visual | None:
@@ -334,7 +339,8 @@ class SceneView:
                 self.problems[name] = f"time {value}: {exc}"
                 self.model.events.message.emit(f"Layer {name!r} at {value}: {exc}")
         self._show_caption(notify=False)
-        if notify and (changed or self.model.caption.clock):
+        links_changed = self._show_links(notify=False)
+        if notify and (changed or links_changed or self.model.caption.clock):
             self._notify()
         return changed
 
@@ -352,6 +358,19 @@ class SceneView:
         self._draw_geometries(selection.geometries)
         if notify:
             self._notify()
+
+    def _show_links(self, *, notify: bool = True) -> bool:
+        """Draw the selection's links active at the model's time; True when what is drawn changed."""
+        active = self.model.links.active()
+        key = tuple((k.relation, k.from_layer, k.from_fid, k.to_layer, k.to_fid) for k in active)
+        if key == self._links_key:
+            return False
+        self._links_key = key
+        self.link_overlay.draw(active, self.origin)
+        self._refresh_overlays()
+        if notify:
+            self._notify()
+        return True
 
     def _draw_geometries(self, geometries) -> None:
         from twin.render.geometries import geometry_overlay
@@ -468,6 +487,9 @@ class SceneView:
                 block = visual.legend()
                 if block is not None:
                     blocks.append(block)
+        links = links_legend(self.model.links.active()) if self.link_overlay.shown else None
+        if links is not None:
+            blocks.append(links)
         self.overlay.set_legend(blocks)
         self._layout_size = tuple(self.plotter.window_size)
         self.overlay.update_scale(CameraPose.of(self.plotter.renderer.GetActiveCamera()))
@@ -530,6 +552,7 @@ class SceneView:
             if actor is not None:
                 self.plotter.remove_actor(actor, render=False)
         self._ground = self._grid = self._geometries = None
+        self.link_overlay.clear()
         if self.overlay is not None:
             self.overlay.clear()
         if self.captions is not None:

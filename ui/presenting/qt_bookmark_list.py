@@ -55,6 +55,7 @@ class QtBookmarkList(QtWidgets.QWidget):
         self.flight = None
         self._filling = False
         self.list = QtWidgets.QListWidget(self)
+        self.list.setMinimumHeight(36)  # the dock shares the right side: it may be short
         self.list.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.EditKeyPressed
                                   | QtWidgets.QAbstractItemView.EditTrigger.SelectedClicked)
         self.list.itemChanged.connect(self._on_item_changed)

@@ -49,6 +49,7 @@ class QtTourList(QtWidgets.QWidget):
         top.addWidget(new)
         top.addWidget(self.delete_button)
         self.table = QtWidgets.QTableWidget(0, len(COLUMNS), self)
+        self.table.setMinimumHeight(36)
         self.table.setHorizontalHeaderLabels(COLUMNS)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeMode.Stretch)
