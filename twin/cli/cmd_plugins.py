@@ -29,6 +29,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     run.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="analysis parameter (repeatable)")
     run.add_argument("--format", choices=("table", "csv", "json"), default="table")
     run.add_argument("--max-rows", type=int, default=100, help="rows shown in table format (default 100)")
+    run.add_argument("--picture", metavar="PNG", help="also draw the analysis's chart or map into this PNG")
     samples = actions.add_parser("samples", help="the sample data files plugins ship, with their paths")
     samples.add_argument("--json", action="store_true", help="print only a JSON list on stdout")
     return p
@@ -115,8 +116,17 @@ def _run_analysis(reg: PluginRegistry, args: argparse.Namespace) -> int:
     from twin.store.project import Project
 
     params = parse_params(args.param)
-    with Project.open(args.project) as project:
+    if args.picture and not str(args.picture).lower().endswith(".png"):
+        from twin.errors import TwinError
+
+        raise TwinError(f"--picture {args.picture}: the picture is written as PNG; give a file ending in .png")
+    with Project.open(args.project, read_only=True) as project:
         result = run_analysis(project, args.analysis, layer=args.layer, params=params, registry=reg)
+        if args.picture:
+            from twin.plugins.analyses import draw_picture
+
+            path = draw_picture(project, args.analysis, result, args.picture, registry=reg)
+            print(f"twin plugins run: wrote {path}", file=sys.stderr)
     print_result(result, format=args.format, max_rows=args.max_rows)
     print(f"twin plugins run: {args.analysis}: {result.num_rows} row(s)", file=sys.stderr)
     return 0

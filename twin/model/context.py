@@ -12,7 +12,8 @@ with the 3D view, the layer list and the inspector:
 ``context.subscribe(event, callback)`` with ``event`` one of :data:`EVENTS` calls ``callback(value)`` on the
 GUI thread after each change and returns a function that unsubscribes. A callback that raises is logged
 and unsubscribed; the others still run. A panel may also drive the twin: :meth:`PanelContext.set_selection`
-(linked selection: every view highlights it) and :meth:`PanelContext.set_time`.
+(linked selection: every view highlights it), :meth:`PanelContext.set_time` and
+:meth:`PanelContext.replay` (play a stretch of the day, then stop).
 """
 
 from __future__ import annotations
@@ -155,9 +156,19 @@ class PanelContext:
             raise ValueError("PanelContext.set_time needs a timezone-aware datetime")
         timeline = self.model.time.timeline
         if timeline is not None and timeline.extent.contains(time):
-            timeline.seek(time)
+            self.model.time.range = timeline.seek(time)  # (the timeline says nothing when it was there already)
         else:
             self.model.time.range = TimeRange.instant(time)
+
+    def replay(self, start: dt.datetime, end: dt.datetime, *, seconds: float = 12.0) -> None:
+        """Play the twin from ``start`` to ``end`` in about ``seconds`` (an incident from its call to the
+        arrival of help), then stop; without a timeline, show ``end``."""
+        timeline = self.model.time.timeline
+        if timeline is None:
+            self.model.time.range = TimeRange.instant(end)
+            return
+        timeline.replay(start, end, seconds=seconds)
+        self.model.time.range = timeline.range
 
     def set_project(self, project: ProjectReader | Project | None) -> None:
         """Show another project (tests; the window opens projects through its own model)."""

@@ -73,6 +73,53 @@ def run_analysis(
                           f"{type(result).__name__}, not an Arrow table or SQL text") from exc
 
 
+def draw_picture(project: Project | ProjectReader, analysis_id: str, result: pa.Table, out, *,
+                 size: tuple[float, float] = (10.0, 6.5), registry: PluginRegistry | None = None):
+    """Draw the picture an analysis declares (``picture = "module:fn"``, ``fn(figure, project, result)`` on a
+    matplotlib Figure) into the PNG ``out``; TwinError when it declares none."""
+    import pathlib
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    reg = registry or default_registry
+    try:
+        contribution = reg.contribution("analyses", analysis_id)
+    except KeyError as exc:
+        raise TwinError(exc.args[0]) from None
+    if "picture" not in contribution.fields:
+        raise TwinError(f"analysis {contribution.id!r} draws no picture")
+    reader = project if isinstance(project, ProjectReader) else ProjectReader(project)
+    use_hangul_font()
+    figure = Figure(figsize=size, dpi=100, layout="constrained")
+    FigureCanvasAgg(figure)
+    reg.call(contribution, figure, reader, result, key="picture")
+    path = pathlib.Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path)
+    return path
+
+
+def use_hangul_font() -> str | None:
+    """Make matplotlib draw Korean text: the first CJK font of the system (Noto Sans CJK from fonts-noto-cjk)
+    comes first in its sans-serif list. Returns the family, or None when there is none."""
+    import matplotlib
+    from matplotlib import font_manager
+
+    from twin.render.overlay import text_font
+
+    path = text_font()
+    if not path:
+        return None
+    font_manager.fontManager.addfont(path)
+    family = font_manager.FontProperties(fname=path).get_name()
+    families = matplotlib.rcParams["font.sans-serif"]
+    if family not in families:
+        matplotlib.rcParams["font.sans-serif"] = [family, *families]
+    matplotlib.rcParams["font.family"] = "sans-serif"
+    return family
+
+
 def parse_params(items: list[str]) -> dict[str, Any]:
     """``["limit=45", "name=PM10"]`` -> ``{"limit": 45, "name": "PM10"}`` (JSON numbers and booleans are converted)."""
     params: dict[str, Any] = {}

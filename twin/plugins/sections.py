@@ -50,8 +50,8 @@ SECTIONS: dict[str, SectionSpec] = {
     ),
     "analyses": SectionSpec(
         required=("id", "title", "callable"),
-        types={"callable": "code", "description": "str", "layer_kinds": "list[str]"},
-        summary="analysis(project, *, layer=None, **params) -> pyarrow.Table | SQL text",
+        types={"callable": "code", "description": "str", "layer_kinds": "list[str]", "picture": "code"},
+        summary="analysis(project, *, layer=None, **params) -> pyarrow.Table | SQL text (picture: a chart or map of it)",
     ),
     "linkers": SectionSpec(
         required=("id", "title", "callable"),

@@ -81,6 +81,7 @@ class Timeline:
         self._extent = extent
         self._current = extent.clamp(current) if current is not None else extent.start
         self._playing = False
+        self._until: dt.datetime | None = None
         self._direction = 1
         self._speed = _check_speed(speed)
         self._frame_step = _positive(frame_step, "frame step")
@@ -189,16 +190,27 @@ class Timeline:
         self.events.window.emit(self._window)
         self._emit_range()
 
-    def play(self) -> None:
-        """Start playing; a ``once`` replay at its end starts again from the beginning."""
+    def play(self, *, until: dt.datetime | None = None) -> None:
+        """Start playing; a ``once`` replay at its end starts again from the beginning. With ``until``, playing
+        stops there (and ``finished`` is emitted): the replay of one incident from its call to its arrival."""
         if self._loop is LoopMode.ONCE and self._current >= self._extent.end:
             self._current = self._extent.start
             self._emit_range()
+        self._until = self._extent.clamp(as_utc(until)) if until is not None else None
         if not self._playing:
             self._playing = True
             self.events.playing.emit(True)
 
+    def replay(self, start: dt.datetime, end: dt.datetime, *, seconds: float = 12.0) -> None:
+        """Play from ``start`` to ``end`` in about ``seconds`` of wall time (within the speed limits), then stop."""
+        self.pause()
+        self.seek(start)
+        span = (as_utc(end) - as_utc(start)).total_seconds()
+        self.set_speed(min(max(span / max(seconds, 0.1), SPEED_MIN), SPEED_MAX))
+        self.play(until=end)
+
     def pause(self) -> None:
+        self._until = None
         if self._playing:
             self._playing = False
             self.events.playing.emit(False)
@@ -227,6 +239,14 @@ class Timeline:
         """Called by the UI timer: while playing, move by ``wall_seconds * speed`` in the play direction."""
         if not self._playing or wall_seconds <= 0:
             return self.range
+        if self._until is not None and self._direction > 0:
+            left = (self._until - self._current).total_seconds()
+            if wall_seconds * self._speed >= left:  # the end of a replay of one stretch of time
+                self._current = self._until
+                self._emit_range()
+                self.pause()
+                self.events.finished.emit()
+                return self.range
         return self._move(wall_seconds * self._speed * self._direction, stop_once=True)
 
     def _move(self, seconds: float, *, stop_once: bool) -> TimeRange:
