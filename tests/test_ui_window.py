@@ -156,8 +156,13 @@ def test_stage_lens_shows_the_city_as_it_was(qtbot, window):
     visuals = window.view.visuals
     qtbot.waitUntil(lambda: not visuals["Buildings"].visible and not visuals["CCTV"].visible)
     assert visuals["Roads"].visible and visuals["Parks"].visible
+    assert window.stage_lens.changes.isEnabled()
+    window.stage_lens.changes.trigger()  # what changed at stage 1
+    assert window.model.lens.changes and window.model.lens.describe() == "what changed at stage 1"
     window.stage_lens.actions_by_stage[None].trigger()
     qtbot.waitUntil(lambda: visuals["Buildings"].visible and visuals["CCTV"].visible)
+    assert not window.model.lens.changes and not window.stage_lens.changes.isChecked()
+    assert not window.stage_lens.changes.isEnabled()
 
 
 def test_import_a_shared_csv_through_the_dialog(qtbot, window, shared_data):
@@ -174,7 +179,7 @@ def test_import_a_shared_csv_through_the_dialog(qtbot, window, shared_data):
     qtbot.mouseClick(dialog.import_button, QtCore.Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.write_result is not None, timeout=30000)
     layer = window.project.layer("오산 CCTV")
-    assert (layer.kind, layer.stage, layer.service, layer.feature_count) == ("points", 2, "safety", 556)
+    assert (layer.kind, layer.stage, layer.service, layer.feature_count) == ("cctv", 2, "safety", 556)  # twin-safety
     assert "skipped 11" in dialog.report.toPlainText()
     qtbot.waitUntil(lambda: "오산 CCTV" in window.view.visuals, timeout=10000)
     assert window.model.layers["오산 CCTV"].info.feature_count == 556

@@ -10,10 +10,12 @@ from __future__ import annotations
 import dataclasses
 import fnmatch
 import pathlib
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from twin.plugins.registry import PluginRegistry, registry as default_registry
+from twin.plugins.registry import PluginRegistry
+from twin.plugins.registry import registry as default_registry
 
 #: colour of a service no plugin declares (services are free text in a project)
 UNKNOWN_COLOR = "#a0a0a0"
@@ -32,6 +34,14 @@ class Stage:
     places: tuple[str, ...]
     examples: tuple[str, ...]
     plugin: str
+
+    @property
+    def years(self) -> tuple[int | None, int | None]:
+        """(first, last) year of the period (None ends are open); (None, None) when it has no period."""
+        try:
+            return parse_period(self.period)
+        except ValueError:
+            return None, None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,6 +93,21 @@ def stages(*, registry: PluginRegistry | None = None) -> list[Stage]:
             examples=tuple(f.get("examples", ())), plugin=c.plugin,
         ))
     return [out[n] for n in sorted(out)]
+
+
+def periods(*, registry: PluginRegistry | None = None) -> dict[int, tuple[int | None, int | None]]:
+    """Stage number -> (first, last) year, for the stages that declare a period."""
+    return {s.number: s.years for s in stages(registry=registry) if s.years != (None, None)}
+
+
+def parse_period(text: str) -> tuple[int | None, int | None]:
+    """``"1995-2002"`` -> (1995, 2002); ``"2018-"`` -> (2018, None); ``"2010"`` -> (2010, 2010)."""
+    match = re.fullmatch(r"\s*(\d{4})?\s*([-–])?\s*(\d{4})?\s*", text or "")
+    if not match or not (match.group(1) or match.group(3)):
+        raise ValueError(f"period {text!r} is not YEAR-YEAR, YEAR- or YEAR")
+    first = int(match.group(1)) if match.group(1) else None
+    last = int(match.group(3)) if match.group(3) else (first if not match.group(2) else None)
+    return first, last
 
 
 def stage(number: int, *, registry: PluginRegistry | None = None) -> Stage:

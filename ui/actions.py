@@ -258,6 +258,8 @@ def install_actions(window: "QtMainWindow") -> WindowActions:
     for act in window.stage_lens.actions_by_stage.values():
         stage_menu.addAction(act)
         window.addAction(act)
+    stage_menu.addSeparator()
+    stage_menu.addAction(window.stage_lens.changes)
     a.toolbars = [project_bar, nav_bar, stage_bar]
     for toolbar in a.toolbars:
         toolbar.setIconSize(QtCore.QSize(22, 22))

@@ -1,4 +1,5 @@
-"""``twin render PROJECT --out PNG [--size WxH] [--camera iso|top|LAYER [--fid N] | --bookmark NAME] [--time ISO]``.
+"""``twin render PROJECT --out PNG [--size WxH] [--camera iso|top|LAYER [--fid N] | --bookmark NAME] [--time ISO]
+[--stage N [--changes]]``.
 
 Renders without any X server (VTK's EGL window; Mesa's llvmpipe when there is no GPU), with the
 legend and a scale hint. ``--time`` without an offset is read in the project's time zone.
@@ -30,6 +31,10 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--layer", action="append", dest="layers", metavar="NAME",
                    help="draw only this layer (repeat for several; default all)")
     p.add_argument("--bookmark", help="the view of a bookmark (camera, layers, time, caption; see twin bookmark)")
+    p.add_argument("--stage", type=int, choices=(1, 2, 3, 4),
+                   help="the city as it stood at this stage: later layers and buildings completed later hidden")
+    p.add_argument("--changes", action="store_true",
+                   help="with --stage: what changed at that stage in colour, what stood before as grey context")
     return p
 
 
@@ -75,9 +80,11 @@ def run(args: argparse.Namespace) -> int:
         project = session.reader
         when = parse_time(args.time, project.timezone) if args.time else None
         check_view(project, args.camera, args.fid, args.layers)
+        if args.changes and args.stage is None:
+            raise ProjectError("--changes shows what changed at a stage: give the stage with --stage N")
         if args.bookmark:
-            if args.camera != "iso" or args.fid is not None:
-                raise ProjectError("--bookmark brings its own camera: leave out --camera and --fid")
+            if args.camera != "iso" or args.fid is not None or args.stage is not None:
+                raise ProjectError("--bookmark brings its own camera and stage: leave out --camera, --fid and --stage")
             from twin.model.twin import TwinModel
             from twin.render.movies import bookmark_picture
 
@@ -87,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
             from twin.render.offscreen import render_project
 
             result = render_project(project, args.out, size=size, camera=args.camera, fid=args.fid, time=when,
-                                    layers=args.layers)
+                                    layers=args.layers, stage=args.stage, changes=args.changes)
     for name, reason in result.problems.items():
         print(f"twin render: warning: layer {name!r} not drawn: {reason}", file=sys.stderr)
     print(f"wrote {result.path} ({size[0]}x{size[1]}, {len(result.layers)} layer(s))", file=sys.stderr)

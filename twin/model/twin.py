@@ -24,22 +24,26 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
 import logging
 from collections.abc import Iterable, Iterator
 
 from psygnal import Signal, SignalGroup
 
 from twin.errors import ProjectError, TwinError
+from twin.model.built import built_years
 from twin.model.camera import Camera
 from twin.model.caption import Caption
 from twin.model.layers import LayerList, LayerState
-from twin.model.lens import StageLens
+from twin.model.lens import EVERYTHING, FeatureView, StageLens
 from twin.model.links import SelectionLinks
 from twin.model.presentations import Bookmarks, Tours
 from twin.model.selection import Selection
 from twin.model.time import TimeState
-from twin.plugins.registry import PluginRegistry, registry as default_registry
+from twin.plugins.registry import PluginRegistry
+from twin.plugins.registry import registry as default_registry
 from twin.present.bookmarks import Bookmark
+from twin.stages import periods as stage_periods
 from twin.store.project import DEFAULT_TIMEZONE, LayerInfo
 from twin.store.reader import ProjectReader
 
@@ -61,7 +65,7 @@ class TwinModel:
         self.registry = registry or default_registry
         self.project: ProjectReader | None = None
         self.layers = LayerList()
-        self.lens = StageLens()
+        self.lens = StageLens(periods=stage_periods(registry=self.registry) or None)
         self.selection = Selection()
         self.camera = Camera()
         self.time = TimeState()
@@ -70,6 +74,7 @@ class TwinModel:
         self.tours = Tours()
         self.links = SelectionLinks(self)
         self._transient = 0
+        self._built: dict[tuple, tuple | None] = {}
         self.layers.events.inserted.connect(self._on_inserted)
         if project is not None:
             self.open(project)
@@ -89,6 +94,7 @@ class TwinModel:
         self.selection.clear()
         self.caption.clear()
         self.project = project
+        self._built.clear()
         with self.layers.events.blocked():
             self.layers.clear()
             self.layers.extend(LayerState(info) for info in (project.layers() if project is not None else []))
@@ -179,6 +185,29 @@ class TwinModel:
         state = self.layers.get(layer) if isinstance(layer, str) else layer
         return state is not None and state.visible and self.lens.admits(state.stage, state.service)
 
+    def feature_view(self, layer: str | LayerState) -> FeatureView:
+        """What the stage lens hides of a layer's features (completed after the stage) and draws as context."""
+        state = self.layers.get(layer) if isinstance(layer, str) else layer
+        if state is None or self.lens.stage is None:
+            return EVERYTHING
+        built = self.built_years(state.info)
+        if built is None:
+            return self.lens.layer_view(state.stage)
+        return self.lens.feature_view(*built, layer_stage=state.stage)
+
+    def built_years(self, info: LayerInfo) -> tuple | None:
+        """(fids, completion years) of a layer, read once per layer version; None when it has none."""
+        if self.project is None:
+            return None
+        key = (info.id, info.feature_count, json.dumps(info.properties.get("built_year"), ensure_ascii=False))
+        if key not in self._built:
+            try:
+                self._built[key] = built_years(self.project, info)
+            except TwinError as exc:
+                log.warning("layer %s: completion years not read: %s", info.name, exc)
+                self._built[key] = None
+        return self._built[key]
+
     def shown_layers(self) -> list[str]:
         return [layer.name for layer in self.layers if self.shown(layer)]
 
@@ -231,7 +260,9 @@ class TwinModel:
                 state = LayerState(layer.info)
                 state._load_style(layer.stored)
                 other.layers.append(state)
-        other.lens.stage, other.lens.services = self.lens.stage, self.lens.services
+        other.lens.periods = dict(self.lens.periods)
+        other.lens.look(self.lens.stage, changes=self.lens.changes)
+        other.lens.services = self.lens.services
         sel = self.selection
         other.selection.select(sel.features, primary=sel.primary, picked=sel.picked, geometries=sel.geometries)
         other.camera.pose = self.camera.pose

@@ -17,7 +17,8 @@ import pyarrow as pa
 
 from twin.errors import TwinError
 from twin.plugins.manifest import Contribution
-from twin.plugins.registry import PluginError, PluginRegistry, registry as default_registry
+from twin.plugins.registry import PluginError, PluginRegistry
+from twin.plugins.registry import registry as default_registry
 from twin.store.project import LayerInfo, Project
 from twin.store.reader import ProjectReader
 
@@ -106,9 +107,9 @@ def use_hangul_font() -> str | None:
     import matplotlib
     from matplotlib import font_manager
 
-    from twin.render.overlay import text_font
+    from twin.fonts import hangul_font
 
-    path = text_font()
+    path = hangul_font()
     if not path:
         return None
     font_manager.fontManager.addfont(path)

@@ -65,10 +65,12 @@ def render_model(model, out: str | pathlib.Path, *, size: tuple[int, int] = (128
 
 
 def model_for(project, *, layers: list[str] | None = None, camera: str = "iso", fid: int | None = None,
-              time: dt.datetime | None = None, selection: list[tuple[str, int]] | None = None, clock: bool = False):
+              time: dt.datetime | None = None, selection: list[tuple[str, int]] | None = None, clock: bool = False,
+              stage: int | None = None, changes: bool = False):
     """A model of ``project`` (a ``ProjectReader``) set up as ``twin render`` is asked: only ``layers`` checked
     (all when None), a camera to frame once drawn (a preset, or a layer with ``fid``), the instant ``time``
-    (with the clock when ``clock``), a selection. Returns (model, camera request)."""
+    (with the clock when ``clock``), a selection, the stage lens at ``stage`` ("what changed" with ``changes``).
+    Returns (model, camera request)."""
     from twin.model.twin import TwinModel
     from twin.time.range import TimeRange
 
@@ -79,6 +81,7 @@ def model_for(project, *, layers: list[str] | None = None, camera: str = "iso", 
         with model.transient():
             for layer in model.layers:
                 layer.visible = layer.name in layers
+    model.lens.look(stage, changes=changes)
     if time is not None:
         model.time.range = TimeRange.instant(time)
         model.caption.set_clock(clock)
@@ -92,11 +95,13 @@ def model_for(project, *, layers: list[str] | None = None, camera: str = "iso", 
 
 def render_project(project, out: str | pathlib.Path, *, size: tuple[int, int] = (1280, 800), camera: str = "iso",
                    fid: int | None = None, time: dt.datetime | None = None, layers: list[str] | None = None,
-                   selection: list[tuple[str, int]] | None = None, clock: bool = True) -> RenderResult:
+                   selection: list[tuple[str, int]] | None = None, clock: bool = True, stage: int | None = None,
+                   changes: bool = False) -> RenderResult:
     """Render a project (a ``ProjectReader``) to a PNG off-screen: ``layers`` only (default all), ``camera`` a
     preset (``iso``, ``top``, ``north``...) or a layer to frame (with ``fid``: one of its features), ``time``
-    the instant shown (timezone-aware; the clock says which when ``clock``), ``selection`` highlighted."""
+    the instant shown (timezone-aware; the clock says which when ``clock``), ``selection`` highlighted, the city
+    as it stood at ``stage`` (what changed at it with ``changes``)."""
     model, (target, feature) = model_for(project, layers=layers, camera=camera, fid=fid, time=time,
-                                         selection=selection, clock=clock)
+                                         selection=selection, clock=clock, stage=stage, changes=changes)
     look = (target, feature) if target != "iso" or feature is not None else None
     return render_model(model, out, size=size, look=look)

@@ -8,17 +8,16 @@ Korean layer names and categories are legible.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import logging
 
 import numpy as np
 
+from twin.fonts import hangul_font
 from twin.scene.camera import CameraPose, format_length, nice_length
 from twin.scene.style import to_rgb
 
 log = logging.getLogger(__name__)
 
-CJK_FAMILIES = ["Noto Sans CJK KR", "Noto Sans KR", "NanumGothic", "NanumBarunGothic", "Malgun Gothic", "AppleGothic", "Noto Sans CJK JP"]
 TEXT_COLOR = "#263238"
 MUTED_COLOR = "#5f6b73"
 PANEL_COLOR = "#ffffff"
@@ -36,17 +35,7 @@ class LegendBlock:
     subtitle: str = ""
 
 
-@functools.cache
-def text_font() -> str | None:
-    """A font file with Hangul glyphs, or None (VTK's built-in Arial then draws Latin text only)."""
-    try:
-        from matplotlib import font_manager
-
-        path = font_manager.findfont(font_manager.FontProperties(family=CJK_FAMILIES), fallback_to_default=False)
-        return str(path)
-    except Exception:  # no such font on this machine
-        log.info("no font with Hangul glyphs found; Korean text in the 3D view will not be legible")
-        return None
+text_font = hangul_font  # the file of a font with Hangul glyphs (twin.fonts)
 
 
 def _text_actor(text: str, size: int, color: str, *, bold: bool = False):

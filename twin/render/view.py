@@ -32,9 +32,9 @@ from twin.plugins.registry import PluginError
 from twin.present.camera import capture_camera, restore_camera
 from twin.render.caption import CaptionOverlay
 from twin.render.links import LinkOverlay, links_legend
-from twin.render.overlay import Overlay
+from twin.render.overlay import LegendBlock, Overlay
 from twin.render.registry import create_visual
-from twin.render.visual import Visual
+from twin.render.visual import GHOST_COLOR, Visual
 from twin.scene.camera import CameraPose, direction, fit_pose, preset_direction
 from twin.scene.ground import ground_grid, ground_plane
 from twin.scene.origin import LocalOrigin, project_origin
@@ -194,6 +194,7 @@ class SceneView:
             visual.layer = layer.info
             visual.style = self._distinct(layer, visual.style_from(layer.stored))
             visual.visible = self.model.shown(layer)  # shown or hidden from its first frame (stage lens)
+            visual.set_features(self.model.feature_view(layer))
             visual.add_to(self.plotter)
         except (TwinError, PluginError, ValueError) as exc:
             self.problems[layer.name] = str(exc)
@@ -292,6 +293,11 @@ class SceneView:
         if visual is not None:
             visual.layer = layer.info
             visual.set_visible(self.model.shown(layer))
+            try:
+                if visual.visible:
+                    visual.set_features(self.model.feature_view(layer))
+            except (TwinError, ValueError) as exc:
+                self.problems[layer.name] = f"stage lens: {exc}"
         if notify:
             self._refresh_overlays()
             self._notify()
@@ -487,6 +493,12 @@ class SceneView:
                 block = visual.legend()
                 if block is not None:
                     blocks.append(block)
+        lens = self.model.lens
+        if lens.changes:
+            first, last = lens.period()
+            years = f" ({first or ''}-{last or ''})" if first or last else ""
+            blocks.append(LegendBlock(f"What changed at stage {lens.stage}{years}", [("built before", GHOST_COLOR)],
+                                      subtitle="new at this stage in colour"))
         links = links_legend(self.model.links.active()) if self.link_overlay.shown else None
         if links is not None:
             blocks.append(links)

@@ -25,7 +25,11 @@ from twin.scene.style import Style, to_rgb
 from twin.store.project import LayerInfo, Project
 
 HIGHLIGHT_COLOR = "#ffb300"
+#: what stood before a stage, in the stage lens's "what changed" view: a pale massing model
+GHOST_COLOR = "#f1f1ec"
+GHOST_EDGE_COLOR = "#c9c9c2"
 _COLORS = "_twin_rgb"
+_GHOST = "~context"
 
 
 @dataclasses.dataclass
@@ -106,6 +110,11 @@ class Visual:
         """Actors whose cells carry feature ids for picking."""
         return []
 
+    def set_features(self, view) -> bool:
+        """Hide some features and draw others as grey context (a :class:`twin.model.lens.FeatureView`, or None
+        for all); True when the picture changed. Visuals that cannot filter features ignore it."""
+        return False
+
     def highlight(self, fids: set[int] | frozenset[int]) -> None:
         """Draw these features as selected (an empty set clears the selection)."""
 
@@ -130,6 +139,8 @@ class MeshVisual(Visual, abc.ABC):
         self._highlighted: frozenset[int] = frozenset()
         self._highlight_actor = None
         self._children: tuple[np.ndarray, np.ndarray] | None = None
+        self._view = None  # FeatureView of the stage lens, None: every feature as styled
+        self._view_key: tuple | None = None
 
     # ----- to override -------------------------------------------------------------------------
     @abc.abstractmethod
@@ -188,7 +199,39 @@ class MeshVisual(Visual, abc.ABC):
 
     def pick_targets(self) -> list[PickTarget]:
         parts = self.parts or {}
-        return [PickTarget(self.name, self.actors[key]) for key, part in parts.items() if part.pickable and key in self.actors]
+        return [PickTarget(self.name, actor) for key, actor in self.actors.items()
+                if key.split(_GHOST)[0] in parts and parts[key.split(_GHOST)[0]].pickable]
+
+    def set_features(self, view) -> bool:
+        key = None if view is None or not (view.all_ghosted or view.hidden.size or view.ghosted.size) else view.key
+        if key == self._view_key:
+            return False
+        if key is None:
+            self._view = None
+        else:
+            self._view = (True, None, None) if view.all_ghosted else (
+                False, self.with_parts(view.hidden) if view.hidden.size else view.hidden,
+                self.with_parts(view.ghosted) if view.ghosted.size else view.ghosted)
+        self._view_key = key
+        if self.plotter is not None:
+            self._draw()
+        return True
+
+    def _split(self, mesh):
+        """(drawn as styled, drawn as context) pieces of a part's mesh under the lens's feature view."""
+        if self._view is None or FID not in mesh.cell_data:
+            return mesh, None
+        all_ghosted, hidden, ghosted = self._view
+        if all_ghosted:
+            return None, mesh
+        fids = np.asarray(mesh.cell_data[FID])
+        hide = np.isin(fids, hidden) if hidden.size else np.zeros(fids.size, bool)
+        ghost = np.isin(fids, ghosted) if ghosted.size else np.zeros(fids.size, bool)
+        if not hide.any() and not ghost.any():
+            return mesh, None
+        keep = ~hide & ~ghost
+        return (cells_subset(mesh, np.flatnonzero(keep)) if keep.any() else None,
+                cells_subset(mesh, np.flatnonzero(ghost)) if ghost.any() else None)
 
     def with_parts(self, fids) -> np.ndarray:
         """The given features and their parts (a CityJSON Building is drawn by its BuildingParts)."""
@@ -255,22 +298,27 @@ class MeshVisual(Visual, abc.ABC):
             plotter.remove_actor(actor, render=False)
         self.actors.clear()
         for key, part in parts.items():
-            mesh = part.mesh
-            if not mesh.n_cells:
+            if not part.mesh.n_cells:
                 continue
-            kwargs: dict[str, Any] = dict(
-                opacity=part.opacity if part.opacity is not None else float(self.style.opacity),
+            mesh, ghost = self._split(part.mesh)
+            common: dict[str, Any] = dict(
                 ambient=part.material[0], diffuse=part.material[1], specular=part.material[2],
                 line_width=part.line_width, smooth_shading=False, show_scalar_bar=False,
-                pickable=part.pickable, reset_camera=False, render=False, name=f"{self.layer.id}:{key}",
-            )
-            if part.styled and coloring.mode != "constant":
-                kwargs.update(self._color_arrays(mesh, coloring))
-            elif part.styled:
-                kwargs.update(color=coloring.color)
-            else:
-                kwargs.update(color=part.color or darker(self.style.color))
-            self.actors[key] = plotter.add_mesh(mesh, **kwargs)
+                pickable=part.pickable, reset_camera=False, render=False)
+            if mesh is not None and mesh.n_cells:
+                kwargs = dict(common, name=f"{self.layer.id}:{key}",
+                              opacity=part.opacity if part.opacity is not None else float(self.style.opacity))
+                if part.styled and coloring.mode != "constant":
+                    kwargs.update(self._color_arrays(mesh, coloring))
+                elif part.styled:
+                    kwargs.update(color=coloring.color)
+                else:
+                    kwargs.update(color=part.color or darker(self.style.color))
+                self.actors[key] = plotter.add_mesh(mesh, **kwargs)
+            if ghost is not None and ghost.n_cells:
+                self.actors[key + _GHOST] = plotter.add_mesh(
+                    ghost, color=GHOST_COLOR if part.styled else GHOST_EDGE_COLOR, name=f"{self.layer.id}:{key}{_GHOST}",
+                    opacity=min(float(self.style.opacity), part.opacity or 1.0), **common)
         self.set_visible(self.visible)
         self._draw_highlight()
 
@@ -282,6 +330,8 @@ class MeshVisual(Visual, abc.ABC):
         if not self._highlighted:
             return
         wanted = self.with_parts(self._highlighted)
+        if self._view is not None and not self._view[0] and self._view[1].size:
+            wanted = np.setdiff1d(wanted, self._view[1])  # hidden by the stage lens
         pieces = []
         for part in self.ensure_built().values():
             if part.pickable and part.mesh.n_cells:
