@@ -184,6 +184,8 @@ def incident_response(project) -> pa.Table | None:
     if link_speeds is not None and road["has_key"]:
         hold = float(link_speeds.properties.get("track", {}).get("hold_s", 300.0)) or 300.0
         speeds = speeds_at(project, link_speeds, road["key"], unique_bins.astype("datetime64[us]"), hold)
+    else:  # the speed limits hold all day: one search for every incident
+        unique_bins, which = unique_bins[:1], np.zeros_like(which)
     out = []
     for relation, layer, sel in stations:
         st = L.features(project, layer)
@@ -199,12 +201,10 @@ def incident_response(project) -> pa.Table | None:
             rows = np.flatnonzero(which.ravel() == b)
             g = graph if speeds is None else graph.with_speeds(np.where(np.isfinite(speeds[b]), speeds[b],
                                                                         graph.speeds))
-            times = g.travel_times(xy, targets[rows])
-            pick = np.argmin(times, axis=0)
-            best_station[rows], best_time[rows] = pick, times[pick, np.arange(len(rows))]
-            for route in g.routes(xy, targets[rows], np.column_stack([pick, np.arange(len(rows))])):
-                routes_geom[rows[route.target]] = route.geometry
-                lengths[rows[route.target]] = route.distance_m
+            for route in g.nearest_routes(xy, targets[rows]):
+                k = rows[route.target]
+                best_station[k], best_time[k] = route.source, route.travel_time_s
+                routes_geom[k], lengths[k] = route.geometry, route.distance_m
         ok = np.isfinite(best_time)
         index = np.flatnonzero(ok)
         start, end = _span_arrays(data, index)

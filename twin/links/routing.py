@@ -19,7 +19,6 @@ import dataclasses
 
 import numpy as np
 import shapely
-import shapely.ops
 from scipy import sparse
 from scipy.sparse import csgraph
 from scipy.spatial import cKDTree
@@ -59,6 +58,7 @@ class RoadGraph:
         self._matrix: sparse.csr_matrix | None = None
         self._ends: tuple[np.ndarray, np.ndarray] | None = None
         self._oneway = np.zeros(len(lines), dtype=bool)
+        self._edge_order: tuple[np.ndarray, np.ndarray] | None = None
 
     # ----- building ----------------------------------------------------------------------------
     @classmethod
@@ -189,6 +189,18 @@ class RoadGraph:
         sources_xy = np.asarray(sources_xy, dtype=np.float64).reshape(-1, 2)
         targets_xy = np.asarray(targets_xy, dtype=np.float64).reshape(-1, 2)
         times, st = self._solve(sources_xy, targets_xy, approach_mps, predecessors=True)
+        return self._routes(sources_xy, targets_xy, pairs, times, st)
+
+    def nearest_routes(self, sources_xy: np.ndarray, targets_xy: np.ndarray, *,
+                       approach_mps: float = APPROACH_MPS) -> list[Route]:
+        """For each target, the route from its nearest source by travel time (one Dijkstra for all of them)."""
+        sources_xy = np.asarray(sources_xy, dtype=np.float64).reshape(-1, 2)
+        targets_xy = np.asarray(targets_xy, dtype=np.float64).reshape(-1, 2)
+        times, st = self._solve(sources_xy, targets_xy, approach_mps, predecessors=True)
+        pick = np.argmin(times, axis=0)
+        return self._routes(sources_xy, targets_xy, np.column_stack([pick, np.arange(len(targets_xy))]), times, st)
+
+    def _routes(self, sources_xy, targets_xy, pairs, times, st) -> list[Route]:
         out = []
         for s, t in np.asarray(pairs, dtype=np.int64).reshape(-1, 2):
             seconds = times[s, t]
@@ -221,13 +233,14 @@ class RoadGraph:
         """The cheapest directed edge between each pair of consecutive nodes of a path."""
         if len(nodes) < 2:
             return np.empty(0, np.int64)
-        seconds = self.lengths[self.edge_link] / self.speeds[self.edge_link]
-        key = self.tail * len(self.nodes) + self.head
+        if self._edge_order is None:  # edges by (tail, head), the cheapest first: once per graph
+            seconds = self.lengths[self.edge_link] / self.speeds[self.edge_link]
+            key = self.tail * len(self.nodes) + self.head
+            order = np.lexsort((seconds, key))
+            self._edge_order = (order, key[order])
+        order, sorted_keys = self._edge_order
         wanted = nodes[:-1] * len(self.nodes) + nodes[1:]
-        order = np.lexsort((seconds, key))
-        sorted_keys = key[order]
-        first = np.searchsorted(sorted_keys, wanted)
-        return order[first]
+        return order[np.searchsorted(sorted_keys, wanted)]
 
 
 def _path(predecessors: np.ndarray, source: int, target: int) -> np.ndarray:
@@ -244,9 +257,13 @@ def _path(predecessors: np.ndarray, source: int, target: int) -> np.ndarray:
 def _piece(line, from_m: float, to_m: float) -> np.ndarray:
     """The coordinates of ``line`` between two distances along it, in that order (either direction)."""
     lo, hi = sorted((float(from_m), float(to_m)))
-    part = shapely.ops.substring(line, lo, hi)
-    coords = shapely.get_coordinates(part)
-    return coords if from_m <= to_m else coords[::-1]
+    coords = shapely.get_coordinates(line)
+    along = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(coords, axis=0).T))])
+    lo, hi = np.clip((lo, hi), 0.0, along[-1])
+    ends = np.column_stack([np.interp((lo, hi), along, coords[:, 0]), np.interp((lo, hi), along, coords[:, 1])])
+    inside = coords[(along > lo) & (along < hi)]
+    part = np.vstack([ends[:1], inside, ends[1:]])
+    return part if from_m <= to_m else part[::-1]
 
 
 def _polyline(pieces: list[np.ndarray]):
