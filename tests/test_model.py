@@ -217,6 +217,15 @@ def test_a_presenter_changes_the_model_for_the_view_only_and_puts_it_back(sessio
     assert model.shown_layers() == ["Buildings", "CCTV", "Roads", "Parks"] and model.lens.stage == 4
     assert model.caption.text == "" and not model.caption.clock
     assert session.sync.writes == writes
+    # a bookmark with a selection and the "what changed" view: applied, then put back
+    model.selection.select_feature("Roads", 0)
+    presenter = Presenter(model)
+    presenter.apply(bookmark_frame(Bookmark("c", POSE, stage=2, changes=True, selection=(("CCTV", 1), ("Gone", 3)))))
+    assert model.selection.items == {("CCTV", 1)} and model.selection.primary == ("CCTV", 1)  # unknown layers skipped
+    assert model.lens.stage == 2 and model.lens.changes
+    assert model.capture_bookmark("now").selection == (("CCTV", 1),) and model.capture_bookmark("now").changes
+    presenter.close()
+    assert model.selection.items == {("Roads", 0)} and (model.lens.stage, model.lens.changes) == (4, False)
     project = stored(session)
     assert all(layer.style.get("visible", True) for layer in project.layers())
 

@@ -121,22 +121,28 @@ def test_bookmarks_through_the_cli(sample, tmp_path, capsys):
     assert twin(["bookmark", p, "add", "Overview", "--caption", "세종 스마트 신도시"]) == 0
     assert twin(["bookmark", p, "add", "Safety", "--camera", "치안·소방", "--layer", "건물", "--layer", "치안·소방",
                  "--layer", "도로", "--time", "2024-05-01T09:00", "--caption", "Police and fire at the civic centre"]) == 0
-    assert twin(["bookmark", p, "add", "Plan", "--camera", "top", "--stage", "2"]) == 0
+    assert twin(["bookmark", p, "add", "Plan", "--camera", "top", "--stage", "2", "--changes",
+                 "--select", "치안·소방", "0"]) == 0
     capsys.readouterr()
     assert twin(["bookmark", p, "list", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert [b["name"] for b in listed] == ["Overview", "Safety", "Plan"]
     assert listed[1]["time"] == "2024-05-01T09:00:00+09:00" and listed[1]["layers"] == ["건물", "치안·소방", "도로"]
     assert listed[2]["stage"] == 2 and listed[2]["camera"]["parallel_scale"] > 0 and listed[0]["layers"] is None
+    assert listed[2]["changes"] and listed[2]["selection"] == [["치안·소방", 0]] and listed[0]["selection"] == []
     assert twin(["bookmark", p, "list"]) == 0
     text = capsys.readouterr().out
-    assert "- Safety: looking at" in text and "up to stage 2" in text and "세종 스마트 신도시" in text
+    assert "- Safety: looking at" in text and "what changed at stage 2, 1 feature(s) selected" in text and "세종 스마트 신도시" in text
     assert twin(["bookmark", p, "add", "Overview"]) == 1
     assert "already exists" in capsys.readouterr().err
     assert twin(["bookmark", p, "add", "X", "--camera", "nowhere"]) == 1
     assert "no layer named 'nowhere'" in capsys.readouterr().err
     assert twin(["bookmark", p, "add", "X", "--time", "yesterday"]) == 1
     assert "--time 'yesterday'" in capsys.readouterr().err
+    assert twin(["bookmark", p, "add", "X", "--changes"]) == 1
+    assert "give the stage with --stage" in capsys.readouterr().err
+    assert twin(["bookmark", p, "add", "X", "--select", "치안·소방", "first"]) == 1
+    assert "the feature id is a number" in capsys.readouterr().err
     assert twin(["bookmark", p, "rename", "Plan", "계획"]) == 0
     assert twin(["tour", p, "add", "Demo", "Overview", "Safety", "계획", "--transition", "1", "--hold", "0.5"]) == 0
     assert twin(["bookmark", p, "remove", "Safety"]) == 1

@@ -144,7 +144,7 @@ def test_a_version_1_project_is_migrated_when_opened(tmp_path, monkeypatch):
     path = tmp_path / "v1.twin.duckdb"
     make_version_1_project(path, monkeypatch)
     with Project.open(path) as project:
-        assert project.meta("schema_version") == str(schema.SCHEMA_VERSION) == "3"
+        assert project.meta("schema_version") == str(schema.SCHEMA_VERSION) == "4"
         assert schema.has_table(project.con, "bookmarks") and schema.has_table(project.con, "tours")
         assert schema.has_table(project.con, "links")  # version 3 on top of version 2
         assert project.layer("CCTV").feature_count == 2 and project.layer("CCTV").style == {"color": "#ff0000"}
@@ -167,7 +167,36 @@ def test_a_version_1_project_opened_read_only_stays_as_it_is(tmp_path, monkeypat
         with pytest.raises(ProjectError, match="read-only"):
             store.save_bookmark(Bookmark("x", POSE))
     with Project.open(path) as project:
-        assert project.meta("schema_version") == "3"
+        assert project.meta("schema_version") == "4"
+
+
+def test_a_bookmark_keeps_its_selection_and_the_what_changed_view(tmp_path, monkeypatch):
+    path = tmp_path / "v3.twin.duckdb"
+    with monkeypatch.context() as m:  # a version-3 file with one bookmark, as the version-3 code wrote it
+        m.setattr(schema, "SCHEMA_VERSION", 3)
+        with Project.open(path, create=True, crs="EPSG:5186") as project:
+            project.con.execute("INSERT INTO bookmarks VALUES ('old', 0, [1.0, 2.0, 3.0], [0.0, 0.0, 0.0], [0.0, 0.0, 1.0], "
+                                "30, NULL, NULL, NULL, 2, '', now(), now())")
+    with Project.open(path, read_only=True) as project:  # read-only: not migrated, read all the same
+        old = PresentStore(project).bookmark("old")
+        assert old.selection == () and not old.changes and old.stage == 2
+    with Project.open(path) as project:
+        assert project.meta("schema_version") == "4"
+        store = PresentStore(project)
+        assert store.bookmark("old").selection == ()
+        mark = Bookmark("incident", POSE, stage=3, changes=True, selection=(("사건 incidents", 17), ("CCTV", 4)))
+        store.save_bookmark(mark)
+        back = store.bookmark("incident")
+        assert back.selection == (("사건 incidents", 17), ("CCTV", 4)) and back.changes and back.stage == 3
+        assert back.summary()["selection"] == [["사건 incidents", 17], ["CCTV", 4]]
+        stored = project.rows("SELECT selection FROM bookmarks WHERE name = 'incident'")[0][0]
+        assert json.loads(stored) == [["사건 incidents", 17], ["CCTV", 4]]  # plain JSON text
+        for bad, reason in (("not json", "stored"), ('{"a": 1}', "must be a JSON list"), ('[["CCTV", -1]]', "fid >= 0"),
+                            ('[["CCTV"]]', r"\[layer, fid\]"), ('[[1, 2]]', "layer name")):
+            project.con.execute("UPDATE bookmarks SET selection = ? WHERE name = 'incident'", [bad])
+            with pytest.raises(ProjectError, match=reason):
+                store.bookmark("incident")
+    assert Bookmark("x", POSE, changes=True).changes is False  # no "what changed" without a stage
 
 
 def test_a_failed_migration_leaves_version_1(tmp_path, monkeypatch):
@@ -190,7 +219,7 @@ def test_a_newer_project_is_refused(tmp_path):
 
 
 def test_new_projects_have_the_tables(project):
-    assert project.meta("schema_version") == "3" and project.has_table("links")
+    assert project.meta("schema_version") == "4" and project.has_table("links")
     columns = project.query("SELECT column_name FROM duckdb_columns() WHERE table_name = 'bookmarks' ORDER BY column_index")
     assert columns.column("column_name").to_pylist()[:3] == ["name", "position", "camera_position"]
     assert np.isclose(PresentStore(project).save_bookmark(Bookmark("x", TOP)).camera.parallel_scale, 420.5)

@@ -2,7 +2,8 @@
 
 ``add NAME --camera iso|top|north|...|LAYER [--fid N]`` frames the view the same way as ``twin render``
 (off-screen, no display needed) and stores its camera in the project CRS with the visible layers
-(``--layer`` repeated, default all), an optional ``--stage`` filter, ``--time`` and ``--caption``.
+(``--layer`` repeated, default all), an optional ``--stage`` filter (``--changes``: what changed at it),
+``--time``, ``--caption`` and features to select (``--select LAYER FID``, repeated: their links are drawn).
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ def add_parser(sub) -> argparse.ArgumentParser:
     add.add_argument("--layer", action="append", dest="layers", metavar="NAME",
                      help="show only this layer (repeat for several; default all)")
     add.add_argument("--stage", type=int, choices=(1, 2, 3, 4), help="hide layers of later stages")
+    add.add_argument("--changes", action="store_true", help="with --stage: what changed at that stage (the rest grey)")
+    add.add_argument("--select", nargs=2, action="append", metavar=("LAYER", "FID"), default=[],
+                     help="select this feature when the bookmark is shown: its links are drawn (repeat)")
     add.add_argument("--size", default="1280x720", help="the picture size the view is framed for (default 1280x720)")
     add.add_argument("--replace", action="store_true", help="overwrite a bookmark of the same name")
     lst = actions.add_parser("list", help="list the bookmarks")
@@ -74,8 +78,16 @@ def _add(project, store, args: argparse.Namespace) -> int:
     check_view(project, args.camera, args.fid, args.layers)
     if store.has_bookmark(args.name) and not args.replace:
         raise ProjectError(f"a bookmark named {args.name!r} already exists (use --replace to overwrite it)")
-    model, (target, fid) = model_for(ProjectReader(project), layers=args.layers)
-    model.lens.stage = args.stage
+    if args.changes and args.stage is None:
+        raise ProjectError("--changes shows what changed at a stage: give the stage with --stage N")
+    selection = []
+    for layer, fid in args.select:
+        project.layer(layer)  # one-line error naming the known layers
+        if not fid.isdigit():
+            raise ProjectError(f"--select {layer} {fid}: the feature id is a number (its fid)")
+        selection.append((layer, int(fid)))
+    model, (target, fid) = model_for(ProjectReader(project), layers=args.layers, stage=args.stage,
+                                     changes=args.changes)
     scene = offscreen_scene(model, size)
     try:
         model.camera.look(target=args.camera, fid=args.fid)
@@ -84,7 +96,7 @@ def _add(project, store, args: argparse.Namespace) -> int:
         scene.close()
         scene.plotter.close()
     try:
-        mark = mark.replace(time=when, layers=tuple(args.layers) if args.layers else None)
+        mark = mark.replace(time=when, layers=tuple(args.layers) if args.layers else None, selection=tuple(selection))
     except ValueError as exc:
         raise ProjectError(str(exc)) from None
     store.save_bookmark(mark, replace=args.replace)
@@ -112,7 +124,9 @@ def _list(store, tz: str, *, as_json: bool) -> int:
         if m.layers is not None:
             parts.append(f"{len(m.layers)} layer(s)")
         if m.stage is not None:
-            parts.append(f"up to stage {m.stage}")
+            parts.append(f"what changed at stage {m.stage}" if m.changes else f"up to stage {m.stage}")
+        if m.selection:
+            parts.append(f"{len(m.selection)} feature(s) selected")
         print(f"- {m.name}: {', '.join(parts)}")
         if m.caption:
             print(f"    \u201c{m.caption}\u201d")

@@ -1,8 +1,9 @@
-"""Bookmarks and tour frames applied to a model: the camera, the layers and stage lens, the time, the caption.
+"""Bookmarks and tour frames applied to a model: the camera, the layers and stage lens, the time, the caption,
+the selection (whose links the views draw).
 
 :class:`Presenter` is what a tour, a presentation and a movie do to the twin. It changes the model only
 (never the scene), inside :meth:`~twin.model.twin.TwinModel.transient`, so nothing is saved in the project,
-and :meth:`Presenter.close` puts the layers and the lens back as they were. Every view bound to the model
+and :meth:`Presenter.close` puts the layers, the lens and the selection back as they were. Every view bound to the model
 (the window's 3D view, an off-screen movie) shows the same frames.
 """
 
@@ -18,7 +19,8 @@ def bookmark_frame(bookmark: Bookmark, *, caption: bool = True) -> Frame:
     """The single frame that shows a bookmark."""
     when = TimeRange.instant(bookmark.time) if bookmark.time is not None else None
     return Frame(0, 0.0, bookmark.camera, when, bookmark.layers, bookmark.stage,
-                 bookmark.caption if caption else "", 1.0 if caption and bookmark.caption else 0.0)
+                 bookmark.caption if caption else "", 1.0 if caption and bookmark.caption else 0.0,
+                 selection=bookmark.selection, changes=bookmark.changes)
 
 
 class Presenter:
@@ -29,9 +31,11 @@ class Presenter:
         self.captions = captions
         #: the check box of each layer and the lens before the presenter changed anything
         self.baseline = {layer.name: layer.visible for layer in model.layers}
-        self.lens_baseline = model.lens.stage
+        self.lens_baseline = (model.lens.stage, model.lens.changes)
+        self.selection_baseline = (model.selection.features, model.selection.primary)
         self._touched: set[str] = set()
         self._lens_touched = False
+        self._selection_touched = False
         if clock:
             model.caption.set_clock(True)
         self._clock = clock
@@ -42,14 +46,29 @@ class Presenter:
         if camera and frame.camera is not None:
             model.camera.pose = frame.camera
         if layers:
-            self.set_layers(frame.layers, frame.stage)
+            self.set_layers(frame.layers, frame.stage, changes=frame.changes)
         if time and frame.time_range is not None:
             model.time.range = frame.time_range
+        if layers and frame.selection is not None:
+            self.select(frame.selection)
         if self.captions:
             model.caption.show(frame.caption, frame.caption_opacity)
 
-    def set_layers(self, layers: tuple[str, ...] | None, stage: int | None) -> None:
-        """Show the listed layers (``None``: those checked before) through a lens at ``stage``."""
+    def select(self, items: tuple[tuple[str, int], ...]) -> None:
+        """Select these features (of layers the project has; an empty tuple clears the selection)."""
+        model = self.model
+        features: dict[str, list[int]] = {}
+        for name, fid in items:
+            if name in model.layers:
+                features.setdefault(name, []).append(int(fid))
+        if {k: frozenset(v) for k, v in features.items()} != dict(model.selection.features):
+            self._selection_touched = True
+            first = next(iter(items), None)
+            model.selection.select(features, primary=tuple(first) if first and first[0] in features else None)
+
+    def set_layers(self, layers: tuple[str, ...] | None, stage: int | None, *, changes: bool = False) -> None:
+        """Show the listed layers (``None``: those checked before) through a lens at ``stage`` (its "what
+        changed" view with ``changes``)."""
         model = self.model
         with model.transient():
             for layer in model.layers:
@@ -57,9 +76,9 @@ class Presenter:
                 if layer.visible != want:
                     self._touched.add(layer.name)
                     layer.visible = want
-            if model.lens.stage != stage:
+            if (model.lens.stage, model.lens.changes) != (stage, bool(changes) and stage is not None):
                 self._lens_touched = True
-                model.lens.stage = stage
+                model.lens.look(stage, changes=changes)
 
     def close(self) -> None:
         """Put the layers and the lens back as they were; remove the caption and the clock."""
@@ -70,9 +89,15 @@ class Presenter:
                 if layer is not None and layer.visible != self.baseline.get(name, True):
                     layer.visible = self.baseline[name]
             if self._lens_touched:
-                model.lens.stage = self.lens_baseline
+                model.lens.look(self.lens_baseline[0], changes=self.lens_baseline[1])
+        if self._selection_touched:
+            features, primary = self.selection_baseline
+            if features:
+                model.selection.select(features, primary=primary)
+            else:
+                model.selection.clear()
         self._touched.clear()
-        self._lens_touched = False
+        self._lens_touched = self._selection_touched = False
         model.caption.clear()
 
 

@@ -227,14 +227,16 @@ class TwinModel:
 
     # ----- bookmarks -----------------------------------------------------------------------------
     def capture_bookmark(self, name: str, *, caption: str = "", with_time: bool = True) -> Bookmark:
-        """A bookmark of what the model shows: the camera, the checked layers, the lens's stage and (with
-        ``with_time``) the time. ProjectError when no view has placed the camera yet."""
+        """A bookmark of what the model shows: the camera, the checked layers, the lens's stage and view, the
+        selected features and (with ``with_time``) the time. ProjectError when no view has placed the camera yet."""
         if self.camera.pose is None:
             raise ProjectError("no view has placed the camera yet: nothing to bookmark")
         when = self.time.range.end if with_time and self.time.range is not None else None
         layers = tuple(layer.name for layer in self.layers if layer.visible)
         try:
-            return Bookmark(name, self.camera.pose, time=when, layers=layers, stage=self.lens.stage, caption=caption)
+            selection = tuple(sorted(self.selection.items))
+            return Bookmark(name, self.camera.pose, time=when, layers=layers, stage=self.lens.stage, caption=caption,
+                            selection=selection, changes=self.lens.changes)
         except ValueError as exc:
             raise ProjectError(str(exc)) from None
 

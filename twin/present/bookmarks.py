@@ -15,11 +15,13 @@ from twin.present.camera import checked
 from twin.scene.camera import CameraPose
 
 MAX_NAME = 200
+#: features a bookmark may keep selected
+MAX_SELECTION = 10_000
 
 
 @dataclasses.dataclass(frozen=True)
 class Bookmark:
-    """A saved view: camera (project CRS), optional time (UTC), visible layers, stage filter, caption.
+    """A saved view: camera (project CRS), optional time (UTC), visible layers, stage filter, caption, selection.
 
     ``layers`` ``None`` leaves the layers as they are; a tuple shows exactly those layers (names not in
     the project are ignored). ``stage`` 1-4 hides layers of later stages (like the app's stage filter).
@@ -32,9 +34,15 @@ class Bookmark:
     stage: int | None = None
     caption: str = ""
     created_at: dt.datetime | None = None
+    #: the selected features, (layer name, fid): highlighted, with their links drawn (schema version 4)
+    selection: tuple[tuple[str, int], ...] = ()
+    #: with ``stage``: the stage lens's "what changed at this stage" view
+    changes: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "name", check_name(self.name, "bookmark"))
+        object.__setattr__(self, "selection", check_selection(self.selection, self.name))
+        object.__setattr__(self, "changes", bool(self.changes) and self.stage is not None)
         try:
             checked(self.camera)
         except ValueError as exc:
@@ -68,6 +76,8 @@ class Bookmark:
             "time": self.time.astimezone(ZoneInfo(tz)).isoformat() if self.time else None,
             "layers": list(self.layers) if self.layers is not None else None,
             "stage": self.stage,
+            "changes": self.changes,
+            "selection": [[name, fid] for name, fid in self.selection],
             "caption": self.caption,
         }
 
@@ -78,6 +88,23 @@ def layer_visible(name: str, layer_stage: int | None, *, layers: tuple[str, ...]
     the bookmark leaves the list of layers alone). Layers without a stage pass every stage filter."""
     listed = current if layers is None else name in layers
     return listed and (stage is None or layer_stage is None or layer_stage <= stage)
+
+
+def check_selection(items, bookmark: str = "") -> tuple[tuple[str, int], ...]:
+    """``[(layer name, fid), ...]`` checked (names non-empty text, fids integers >= 0, at most
+    :data:`MAX_SELECTION`); ValueError naming the bookmark and the bad item otherwise."""
+    out = []
+    for item in items or ():
+        try:
+            name, fid = item
+        except (TypeError, ValueError):
+            raise ValueError(f"bookmark {bookmark!r}: a selected feature is [layer, fid], not {item!r}") from None
+        if not isinstance(name, str) or not name.strip() or isinstance(fid, bool) or not isinstance(fid, int) or fid < 0:
+            raise ValueError(f"bookmark {bookmark!r}: a selected feature is [layer name, fid >= 0], not {item!r}")
+        out.append((name, fid))
+    if len(out) > MAX_SELECTION:
+        raise ValueError(f"bookmark {bookmark!r} selects {len(out)} features (at most {MAX_SELECTION})")
+    return tuple(dict.fromkeys(out))
 
 
 def check_name(name: str, what: str) -> str:

@@ -1,4 +1,5 @@
-"""Bookmarks and tours in the project file: the ``bookmarks`` and ``tours`` tables (schema version 2).
+"""Bookmarks and tours in the project file: the ``bookmarks`` and ``tours`` tables (schema version 2; the
+bookmarks' selection and "what changed" view since version 4).
 
 Plain columns (camera vectors as ``DOUBLE[]``, visible layers as ``VARCHAR[]``, time as ``TIMESTAMPTZ``)
 and the tour stops as JSON text, so the file stays readable with plain DuckDB. Every statement is
@@ -10,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import json
 from collections.abc import Iterator
 
 import duckdb
@@ -21,6 +23,8 @@ from twin.scene.camera import CameraPose
 
 _BOOKMARK_COLUMNS = ("name, camera_position, focal_point, view_up, view_angle, parallel_scale, t, layers, stage, "
                      "caption, created_at")
+#: read as well when present (schema version 4; a version-3 project opened read-only lacks them)
+_BOOKMARK_V4 = ", selection, stage_changes"
 
 
 class PresentStore:
@@ -33,11 +37,16 @@ class PresentStore:
     def _has(self, table: str) -> bool:
         return self.project.has_table(table)
 
+    def _columns(self) -> str:
+        has_v4 = self.project.rows("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'bookmarks' "
+                                   "AND column_name = 'selection'")[0][0]
+        return _BOOKMARK_COLUMNS + (_BOOKMARK_V4 if has_v4 else ", '[]', false")
+
     def bookmarks(self) -> list[Bookmark]:
         """All bookmarks in their order."""
         if not self._has("bookmarks"):
             return []
-        rows = self.project.rows(f"SELECT {_BOOKMARK_COLUMNS} FROM bookmarks ORDER BY position, name")
+        rows = self.project.rows(f"SELECT {self._columns()} FROM bookmarks ORDER BY position, name")
         return [_bookmark(row) for row in rows]
 
     def names(self) -> list[str]:
@@ -46,7 +55,7 @@ class PresentStore:
     def bookmark(self, name: str) -> Bookmark:
         """One bookmark by name; ProjectError naming the known ones when missing."""
         if self._has("bookmarks"):
-            rows = self.project.rows(f"SELECT {_BOOKMARK_COLUMNS} FROM bookmarks WHERE name = ?", [name])
+            rows = self.project.rows(f"SELECT {self._columns()} FROM bookmarks WHERE name = ?", [name])
             if rows:
                 return _bookmark(rows[0])
         known = ", ".join(self.names()) or "none"
@@ -90,7 +99,8 @@ class PresentStore:
         values = [list(map(float, cam.position)), list(map(float, cam.focal_point)), list(map(float, cam.view_up)),
                   float(cam.view_angle), None if cam.parallel_scale is None else float(cam.parallel_scale),
                   bookmark.time, None if bookmark.layers is None else list(bookmark.layers), bookmark.stage,
-                  bookmark.caption]
+                  bookmark.caption, json.dumps([list(item) for item in bookmark.selection], ensure_ascii=False),
+                  bookmark.changes]
         with self._writing():
             con = self.project.con
             exists = con.execute("SELECT count(*) FROM bookmarks WHERE name = ?", [bookmark.name]).fetchone()[0]
@@ -98,13 +108,14 @@ class PresentStore:
                 raise ProjectError(f"a bookmark named {bookmark.name!r} already exists (replace it, or choose another name)")
             if exists:
                 con.execute("UPDATE bookmarks SET camera_position = ?, focal_point = ?, view_up = ?, view_angle = ?, "
-                            "parallel_scale = ?, t = ?, layers = ?, stage = ?, caption = ?, updated_at = ? WHERE name = ?",
+                            "parallel_scale = ?, t = ?, layers = ?, stage = ?, caption = ?, selection = ?, stage_changes = ?, "
+                            "updated_at = ? WHERE name = ?",
                             [*values, now, bookmark.name])
             else:
                 position = con.execute("SELECT coalesce(max(position) + 1, 0) FROM bookmarks").fetchone()[0]
-                con.execute(f"INSERT INTO bookmarks (position, {_BOOKMARK_COLUMNS}, updated_at) "
-                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            [position, bookmark.name, *values, bookmark.created_at or now, now])
+                con.execute(f"INSERT INTO bookmarks (position, {_BOOKMARK_COLUMNS}{_BOOKMARK_V4}, updated_at) "
+                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            [position, bookmark.name, *values[:9], bookmark.created_at or now, *values[9:], now])
         return self.bookmark(bookmark.name)
 
     def remove_bookmark(self, name: str, *, force: bool = False) -> None:
@@ -222,11 +233,16 @@ def _name(text: str, what: str) -> str:
 
 
 def _bookmark(row: tuple) -> Bookmark:
-    name, position, focal, up, angle, scale, t, layers, stage, caption, created = row
+    name, position, focal, up, angle, scale, t, layers, stage, caption, created, selection, changes = row
     camera = CameraPose(tuple(position), tuple(focal), tuple(up), float(angle), None if scale is None else float(scale))
     try:
-        return Bookmark(name, camera, t, None if layers is None else tuple(layers), stage, caption or "", created)
-    except ValueError as exc:
+        items = json.loads(selection or "[]")
+        if not isinstance(items, list):
+            raise ValueError(f"bookmark {name!r}: the selection must be a JSON list, not {selection[:60]!r}")
+        return Bookmark(name, camera, t, None if layers is None else tuple(layers), stage, caption or "", created,
+                        selection=tuple(tuple(item) if isinstance(item, list) else item for item in items),
+                        changes=bool(changes))
+    except ValueError as exc:  # json.JSONDecodeError is one
         raise ProjectError(f"stored {exc}") from None
 
 

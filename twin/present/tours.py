@@ -106,7 +106,7 @@ class Tour:
 
 @dataclasses.dataclass(frozen=True)
 class Frame:
-    """What one picture shows: camera (project CRS), time range, layers, stage filter, caption."""
+    """What one picture shows: camera (project CRS), time range, layers, stage filter, caption, selection."""
 
     index: int
     seconds: float
@@ -118,6 +118,10 @@ class Frame:
     caption_opacity: float = 0.0
     stop: int = 0
     holding: bool = True
+    #: the features to select, (layer, fid) (None: leave the selection alone)
+    selection: tuple[tuple[str, int], ...] | None = None
+    #: with ``stage``: the stage lens's "what changed" view
+    changes: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -194,13 +198,14 @@ class TourPlayer:
             fade = min(CAPTION_FADE_OUT, (leg.arrival - leg.start) / 3.0)
             opacity = max(0.0, 1.0 - (t - leg.start) / fade) if fade > 0 else 0.0
             return Frame(index, float(seconds), leg.flight.at(fraction), self._range(when), leg.layers,
-                         leg.bookmark.stage, previous.caption if opacity > 0 else "", opacity, i, False)
+                         leg.bookmark.stage, previous.caption if opacity > 0 else "", opacity, i, False,
+                         leg.bookmark.selection, leg.bookmark.changes)
         held = t - leg.arrival
         when = leg.time_in + dt.timedelta(seconds=leg.stop.speed * held) if leg.time_in and leg.stop.speed else leg.time_in
         fade = min(CAPTION_FADE_IN, leg.stop.hold / 3.0)
         opacity = min(1.0, held / fade) if fade > 0 else 1.0
         return Frame(index, float(seconds), leg.bookmark.camera, self._range(when), leg.layers, leg.bookmark.stage,
-                     leg.caption, opacity if leg.caption else 0.0, i, True)
+                     leg.caption, opacity if leg.caption else 0.0, i, True, leg.bookmark.selection, leg.bookmark.changes)
 
     def frame_count(self, fps: float) -> int:
         """Frames of the tour at ``fps`` (the last one shows its end)."""

@@ -126,18 +126,20 @@ def replay_movie(model, out: str | pathlib.Path, *, start: dt.datetime, end: dt.
     mark = model.bookmarks[bookmark] if bookmark else None
 
     def make(scene) -> Iterable[Frame]:
+        selection = None
         if isinstance(camera, CameraPose):
-            pose, layers, stage = camera, None, model.lens.stage
+            pose, layers, stage, changes = camera, None, model.lens.stage, model.lens.changes
         elif mark is None:
             model.camera.look(camera)
-            pose, layers, stage = None, None, model.lens.stage
+            pose, layers, stage, changes = None, None, model.lens.stage, model.lens.changes
         else:
-            pose, layers, stage = mark.camera, mark.layers, mark.stage
+            pose, layers, stage, changes, selection = mark.camera, mark.layers, mark.stage, mark.changes, mark.selection
         frames = replay_frames(start, end, speed=speed, fps=fps, camera=pose, window=window, width=width,
                                layers=layers, stage=stage)
-        if mark is None or not mark.caption:
-            return frames
-        return (dataclasses.replace(f, caption=mark.caption, caption_opacity=1.0) for f in frames)
+        caption = mark.caption if mark is not None else ""
+        return (dataclasses.replace(f, changes=changes, selection=selection,
+                                    **({"caption": caption, "caption_opacity": 1.0} if caption else {}))
+                for f in frames)
 
     count = replay_frame_count(start, end, speed=speed, fps=fps)
     return render_frames(model, out, make, count, size=size, fps=fps, clock=True, crf=crf, progress=progress,

@@ -10,6 +10,8 @@ geometry columns). Catalogue tables:
 - ``imports``: provenance of every import (file, hash, CRS, time, report), kept after layer removal.
 - ``bookmarks`` (version 2): saved views for presenters: camera in the project CRS, optional time,
   visible layers, stage filter, caption (see :mod:`twin.present`).
+  Version 4 adds the selected features (JSON ``[[layer name, fid], ...]``) and the stage lens's "what
+  changed" view (``stage_changes``).
 - ``tours`` (version 2): ordered stops over bookmarks with transition and hold times, as JSON text.
 - ``links`` (version 3): computed relations between features of two layers (an incident and the cameras
   that see it, the stations that answer it by road, the pipes an excavation endangers): layer ids and
@@ -24,7 +26,7 @@ from __future__ import annotations
 
 import duckdb
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 CREATE_V1 = [
     """CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
@@ -105,8 +107,14 @@ CREATE_V3 = [
     )""",
 ]
 
+#: version 4: a bookmark remembers the selected features (their links are drawn) and the stage lens's view
+CREATE_V4 = [
+    "ALTER TABLE bookmarks ADD COLUMN IF NOT EXISTS selection VARCHAR DEFAULT '[]'",
+    "ALTER TABLE bookmarks ADD COLUMN IF NOT EXISTS stage_changes BOOLEAN DEFAULT FALSE",
+]
+
 # version -> statements that upgrade a project from that version to version + 1
-MIGRATIONS: dict[int, list[str]] = {1: CREATE_V2, 2: CREATE_V3}
+MIGRATIONS: dict[int, list[str]] = {1: CREATE_V2, 2: CREATE_V3, 3: CREATE_V4}
 
 
 def create(con: duckdb.DuckDBPyConnection) -> None:
