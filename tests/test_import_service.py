@@ -28,7 +28,9 @@ def test_a_plan_describes_the_file_and_leaves_the_project_alone(city, shared_dat
     before = [layer.name for layer in city.layers()]
     plan = ImportService(city).plan(shared_data / "C" / "osan_cctv.csv")
     detected = plan.detected()
-    assert detected["format"] == "CSV with coordinates" and detected["encoding"] == "UTF-8"
+    # a CCTV file name: the cameras importer of twin-safety (the generic points reader underneath)
+    assert detected["importer"] == "cctv-csv" and detected["format"].startswith("CCTV cameras in CSV")
+    assert detected["encoding"] == "UTF-8"
     assert detected["x column"] == "설치위치_경도" and detected["y column"] == "설치위치_위도"
     assert (plan.feature_count, plan.skipped_count, detected["layers"]) == (556, 11, 1)
     assert (plan.suggestion.stage, plan.suggestion.service) == (2, "safety")  # '*cctv*' in the file name
@@ -81,7 +83,8 @@ def test_an_explicit_name_that_exists_is_refused(city, shared_data):
 
 def test_import_file_is_plan_then_write(city, shared_data):
     outcome = import_file(city, shared_data / "C" / "osan_cctv.csv", ImportOptions(layer="cctv2", service="safety"))
-    assert outcome.importer == "csv-points" and city.layer("cctv2").service == "safety"
+    assert outcome.importer == "cctv-csv" and city.layer("cctv2").service == "safety"
+    assert city.layer("cctv2").kind == "cctv"
 
 
 def test_default_layer_name_is_the_file_name_without_its_format():

@@ -38,7 +38,7 @@ def info_json(path: pathlib.Path, capsys) -> dict:
         # plain point CSVs stay with csv-points, dates or not
         ("C/korea_school_zones_national_cp949.csv", "csv-points"),  # 데이터기준일자 is a reference date
         ("C/seoul_ddareungi_bike_stations.csv", "csv-points"),  # startDate is an installation date
-        ("C/osan_cctv.csv", "csv-points"),
+        ("C/osan_cctv.csv", "cctv-csv"),  # a CCTV file name: cameras (twin-safety), drawn as domes
         ("E/aarhus_traffic_sensor_metadata.csv", "csv-points"),
     ],
 )

@@ -169,7 +169,7 @@ __all__ += ["PolygonRings", "triangulate_rings"]
 # ----- for the stage plugins (infrastructure utilities, safety CCTV, pilot sensors: reading layers) -------------
 # Scene helpers the built-in stage plugins' visuals use (docs/plugins.md, "Built-in stage plugins").
 # Imported on first use through the same ``_DRAWING`` mechanism as the names above: they bring PyVista.
-_DRAWING.update({
+_STAGE_DRAWING = {
     "Polylines": "twin.scene.lines",  # line parts as flat vertex arrays (local coordinates, part, fid of each part)
     "read_polylines": "twin.scene.lines",  # a layer's line parts and which vertices had a z
     "centrelines": "twin.scene.lines",  # line parts as VTK polylines at a given z, with ``fid`` cells
@@ -180,9 +180,9 @@ _DRAWING.update({
     "empty_mesh": "twin.scene.meshes",  # a mesh without cells that carries the ``fid`` array
     "automatic_size": "twin.scene.glyphs",  # a glyph size (m) that reads in a view of a given extent
     "project_extent": "twin.scene.origin",  # the diagonal (m) of the union of layer extents
-})
-__all__ += ["Polylines", "automatic_size", "centrelines", "empty_mesh", "merge_triangles", "numeric_column",
-            "project_extent", "read_geometries", "read_polylines", "text_column"]
+}
+_DRAWING.update(_STAGE_DRAWING)
+__all__ += list(_STAGE_DRAWING)
 # the layer a sensors/segments readings layer colours (the pilot plugin's panel finds a selected sensor with it)
 from twin.time.slicing import join_target  # noqa: E402
 

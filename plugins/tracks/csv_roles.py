@@ -39,7 +39,7 @@ _TIME_NAMES = {"timestamp", "time", "datetime", "t", "date", "일시", "발생�
                "기준일시", "기준일자", "발생일자", "사고일자", "접수일시", "신고일시", "관측일시", "수집일시", "일자",
                "날짜", "recordedat", "observedat", "measuredat", "eventtime", "gpstime", "fixtime", "datetimeutc",
                "timestamputc", "reporttime", "collectedat"}
-_TIME_SUFFIXES = ("일시", "timestamp", "datetime")
+_TIME_SUFFIXES = ("일시", "시각", "timestamp", "datetime")  # 시각: clock time (측정시각, 발생시각)
 _START_NAMES = {"start", "starttime", "startdatetime", "begin", "begintime", "시작", "시작일시", "시작시간", "시작시각",
                 "공사시작일시", "통제시작일시", "from"}
 _END_NAMES = {"end", "endtime", "enddatetime", "finish", "finishtime", "stop", "stoptime", "종료", "종료일시", "종료시간",
@@ -178,10 +178,6 @@ def sniff_gps(path: pathlib.Path) -> bool:
 
 def sniff_events(path: pathlib.Path) -> bool:
     return kind_of(path) == "events"
-
-
-def sniff_sensors(path: pathlib.Path) -> bool:
-    return kind_of(path) == "sensors"
 
 
 def sniff_segments(path: pathlib.Path) -> bool:

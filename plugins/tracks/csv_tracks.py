@@ -1,5 +1,8 @@
 """Time-stamped CSVs as track layers: GPS trajectories, events, sensor readings, segment readings.
 
+The ``sensors-csv`` importer itself belongs to the twin-pilot plugin (stage 4 IoT sensors); it reads through
+:func:`read_readings` here, the same code as ``segments-csv``.
+
 Columns are found by :mod:`twin_plugins.tracks.csv_roles`; times are parsed by the core's vectorised
 parser (ISO 8601, Korean ``2017년 1월 28일 14시``, dotted ``2020.9.21``...) in the project time zone
 unless the text has an offset (``--tz UTC`` for a file written in UTC without suffix, such as the
@@ -146,7 +149,11 @@ def read_events_csv(path: pathlib.Path, options: ImportOptions) -> LayerData:
     )
 
 
-def _readings(path: pathlib.Path, options: ImportOptions, kind: str) -> LayerData:
+def read_readings(path: pathlib.Path, options: ImportOptions, kind: str) -> LayerData:
+    """Readings (an id, numbers, a time or none) as a ``sensors`` or ``segments`` layer joined to features by id.
+
+    Shared with the twin-pilot plugin, whose ``sensors-csv`` importer reads sensor CSVs through it.
+    """
     csv, roles, report = _start(path, options, kind)
     n = csv.table.num_rows
     keys = csv.table.column(roles.object_id).to_numpy(zero_copy_only=False)
@@ -185,11 +192,6 @@ def _is_category(column: pa.ChunkedArray, n: int) -> bool:
     return len(column.unique()) <= max(20, n // 50)
 
 
-def read_sensor_csv(path: pathlib.Path, options: ImportOptions) -> LayerData:
-    """Sensor readings (sensor id, time, numbers) as a ``sensors`` layer joined to its facilities by id."""
-    return _readings(pathlib.Path(path), options, "sensors")
-
-
 def read_segment_csv(path: pathlib.Path, options: ImportOptions) -> LayerData:
     """Road link readings (link id, numbers, optional time) as a ``segments`` layer joined to a road network."""
-    return _readings(pathlib.Path(path), options, "segments")
+    return read_readings(pathlib.Path(path), options, "segments")

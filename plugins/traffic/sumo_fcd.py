@@ -1,5 +1,8 @@
 """SUMO floating car data (``--fcd-output``) as a moving-objects layer: XML, CSV (``;``) or Parquet.
 
+Moved here from the twin-tracks plugin (same importer id ``sumo-fcd``, same behaviour); the network's
+``<location>`` is read by :mod:`twin_plugins.traffic.sumo_net`, shared with the ``sumo-net`` importer.
+
 - x/y are network coordinates: ``--net NET.xml`` (``options.extra["net"]``) georeferences them with the
   network's ``<location netOffset=... projParameter=...>``; FCD written with ``--fcd-output.geo true``
   holds lon/lat and needs no network; ``--crs`` names the CRS of offset-free x/y otherwise.
@@ -24,6 +27,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from twin.api import ImportOptions, ImportReport, InputError, LayerData, moving_layer, normalize_crs, parse_instant, to_us
+from twin_plugins.traffic.sumo_net import read_location
 
 KINDS = ("vehicle", "person", "container")
 DEFAULT_START = "2024-01-01T00:00"
@@ -183,21 +187,6 @@ def _start(options: ImportOptions, path: pathlib.Path, report: ImportReport) -> 
         return parse_instant(str(text), tz=options.timezone)
     except ValueError as exc:
         raise InputError(path, f"--start: {exc}") from exc
-
-
-def read_location(net: pathlib.Path) -> tuple[float, float, str]:
-    """``(offset_x, offset_y, projParameter)`` of a SUMO network's ``<location>`` (read without the rest)."""
-    net = pathlib.Path(net)
-    if not net.exists():
-        raise InputError(net, "no such SUMO network file (--net)")
-    try:
-        for _, element in ET.iterparse(net, events=("start",)):
-            if element.tag == "location":
-                dx, dy = (float(v) for v in element.get("netOffset", "0,0").split(","))
-                return dx, dy, element.get("projParameter", "!")
-    except (ET.ParseError, ValueError) as exc:
-        raise InputError(net, f"cannot read the network's <location> ({exc})") from exc
-    raise InputError(net, "the network has no <location> element to georeference FCD x/y")
 
 
 def _georeference(x: np.ndarray, y: np.ndarray, path: pathlib.Path, options: ImportOptions,
