@@ -17,7 +17,7 @@ EXPECTED = {  # layer -> (kind, stage, service)
     "건물": ("buildings", 1, "planning"),
     "도로": ("lines", 1, "traffic"),
     "공원": ("polygons", 1, "environment"),
-    "상수관로": ("lines", 1, "infrastructure"),
+    "상수관로": ("utilities", 1, "infrastructure"),  # 관경 and 매설심도 columns: the twin-infrastructure importer
     "CCTV": ("points", 2, "safety"),
     "버스정류장": ("points", 2, "mobility"),
     "치안·소방": ("points", 3, "safety"),
