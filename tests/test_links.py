@@ -231,13 +231,19 @@ def test_selecting_an_incident_draws_its_links_while_they_are_active(city):
         assert relations == ["monitored_by", "nearest_fire_by_road", "nearest_police_by_road", "on_route", "seen_by"]
         camera = next(link for link in model.links.items if link.relation == "seen_by")
         assert camera.start_xy == pytest.approx((X0 + 150, Y0 + 5)) and camera.end_xy == pytest.approx((X0 + 150, Y0 - 40))
-        assert scene.link_overlay.shown == 5 and len(scene.link_overlay.actors) == 2  # arcs and routes
+        assert scene.link_overlay.shown == 5 and len(scene.link_overlay.actors) == 3  # routes, arcs, linked ends
         lit = scene.screenshot()
         fire = np.array([0xe5, 0x39, 0x35])
         assert (np.abs(lit.astype(int) - fire).max(axis=2) < 30).sum() > (np.abs(before.astype(int) - fire).max(axis=2) < 30).sum() + 50
         model.time.range = TimeRange.instant(CALL - dt.timedelta(hours=1))  # before the call: nothing linked yet
         assert scene.link_overlay.shown == 0
         model.time.range = TimeRange.instant(CALL + dt.timedelta(minutes=5))
+        assert scene.link_overlay.shown == 5
+        model.layers["cctv"].visible = False  # a link to a hidden layer is hidden with it
+        assert scene.link_overlay.shown == 4
+        model.lens.stage = 1  # so is one to a layer the stage lens hides... (these layers have no stage: all stay)
+        assert scene.link_overlay.shown == 4
+        model.layers["cctv"].visible = True
         assert scene.link_overlay.shown == 5
         model.selection.clear()
         assert scene.link_overlay.shown == 0 and not model.links.items

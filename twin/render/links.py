@@ -1,5 +1,5 @@
 """The links of the selection drawn in 3D: an arc from each selected feature to each feature it is linked to
-(coloured by relation) and, for links that carry one, the route on the road."""
+(coloured by relation), a dot on each linked feature and, for links that carry one, the route on the road."""
 
 from __future__ import annotations
 
@@ -58,6 +58,20 @@ def arcs_mesh(links, origin):
     return mesh
 
 
+def ends_mesh(links, origin):
+    """One point per link at the feature it reaches, in the relation's colour (drawn as a dot on top)."""
+    import pyvista as pv
+
+    ends = [link for link in links if link.end_xy is not None]
+    if not ends:
+        return None
+    b = np.array([link.end_xy for link in ends], dtype=np.float64)
+    points = np.column_stack([b, np.full(len(b), origin.z + LIFT_M)]) - origin.xyz
+    mesh = pv.PolyData(points.astype(np.float32))
+    mesh.point_data["rgb"] = _rgb([color_of(link.relation) for link in ends])
+    return mesh
+
+
 def routes_mesh(links, origin):
     """One PolyData of the routes of the links that carry one, on the road."""
     import pyvista as pv
@@ -102,6 +116,14 @@ class LinkOverlay:
         arcs = arcs_mesh(links, origin)
         if arcs is not None:
             self.actors.append(self.plotter.add_mesh(arcs, line_width=3, name="twin:link-arcs", **common))
+        ends = ends_mesh(links, origin)
+        if ends is not None:  # the linked features, marked where they are, seen through what stands in front
+            actor = self.plotter.add_mesh(ends, point_size=13, render_points_as_spheres=True, name="twin:link-ends",
+                                          **common)
+            mapper = actor.GetMapper()
+            mapper.SetResolveCoincidentTopologyToPolygonOffset()
+            mapper.SetRelativeCoincidentTopologyPointOffsetParameter(-60000.0)
+            self.actors.append(actor)
 
     def clear(self) -> None:
         for actor in self.actors:

@@ -86,6 +86,8 @@ class SceneView:
         self.captions = CaptionOverlay(plotter.renderer) if overlays else None
         self.link_overlay = LinkOverlay(plotter)
         self._links_key: tuple | None = None
+        #: the links drawn now: the selection's, active at the model's time, between shown layers
+        self.drawn_links: list = []
         self._ground = None
         self._grid = None
         self._geometries = None
@@ -298,6 +300,7 @@ class SceneView:
                     visual.set_features(self.model.feature_view(layer))
             except (TwinError, ValueError) as exc:
                 self.problems[layer.name] = f"stage lens: {exc}"
+        self._show_links(notify=False)
         if notify:
             self._refresh_overlays()
             self._notify()
@@ -366,8 +369,11 @@ class SceneView:
             self._notify()
 
     def _show_links(self, *, notify: bool = True) -> bool:
-        """Draw the selection's links active at the model's time; True when what is drawn changed."""
-        active = self.model.links.active()
+        """Draw the selection's links active at the model's time between layers that are shown (a link to a
+        hidden layer is hidden with it); True when what is drawn changed."""
+        shown = set(self.model.shown_layers())
+        active = self.drawn_links = [k for k in self.model.links.active()
+                                     if k.from_layer in shown and k.to_layer in shown]
         key = tuple((k.relation, k.from_layer, k.from_fid, k.to_layer, k.to_fid) for k in active)
         if key == self._links_key:
             return False
@@ -499,7 +505,7 @@ class SceneView:
             years = f" ({first or ''}-{last or ''})" if first or last else ""
             blocks.append(LegendBlock(f"What changed at stage {lens.stage}{years}", [("built before", GHOST_COLOR)],
                                       subtitle="new at this stage in colour"))
-        links = links_legend(self.model.links.active()) if self.link_overlay.shown else None
+        links = links_legend(self.drawn_links) if self.link_overlay.shown else None
         if links is not None:
             blocks.append(links)
         self.overlay.set_legend(blocks)
