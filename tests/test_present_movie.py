@@ -216,8 +216,8 @@ def test_replay_movie_shows_buses_moving(sample, tmp_path, capsys):
     assert twin(["movie", p, "--out", str(out), "--from", "2024-05-01T08:00", "--to", "2024-05-01T08:10",
                  "--speed", "120", "--fps", "4", "--size", "320x240", "--camera", "top", "--window", "trail",
                  "--width", "2"]) == 0
-    assert "21 frames" in capsys.readouterr().err
-    assert read_movie_info(out)["frames"] == 21
+    assert "20 frames at 4 fps, 5.0 s" in capsys.readouterr().err  # 600 s at 120x = 5 s of movie
+    assert read_movie_info(out)["frames"] == 20
     assert twin(["bookmark", p, "add", "Ring", "--camera", "Buses", "--caption", "Buses on the ring road"]) == 0
     marked = tmp_path / "marked.mp4"
     assert twin(["movie", p, "--out", str(marked), "--from", "2024-05-01T08:00", "--to", "2024-05-01T08:01",
@@ -237,7 +237,7 @@ def test_replay_movie_shows_buses_moving(sample, tmp_path, capsys):
             for frame in replay_frames(start, start + dt.timedelta(minutes=10), speed=30, fps=4, camera=None):
                 presenter.apply(frame)
                 positions.append(scene.visual("Buses").positions()[1][:, :2].copy())
-            assert scene.captions.clock_text == "2024-05-01 08:10:00 KST"
+            assert scene.captions.clock_text == "2024-05-01 08:09:52 KST"  # the last of 80 frames, 7.5 s apart
             presenter.close()
             assert scene.captions.clock_text == "" and not model.caption.clock
             steps = [np.linalg.norm(b - a, axis=1) for a, b in zip(positions, positions[1:])]

@@ -253,8 +253,10 @@ def test_replay_frames_cover_the_span_at_the_speed():
     start = dt.datetime(2024, 5, 1, 8, 0, tzinfo=KST)
     end = start + dt.timedelta(minutes=10)
     frames = list(replay_frames(start, end, speed=60.0, fps=5, camera=None))
-    assert len(frames) == replay_frame_count(start, end, speed=60.0, fps=5) == 51
-    assert frames[0].time_range.end == start and frames[-1].time_range.end == end
+    # ten minutes at 60x are 10 s of movie: 50 frames at 5 fps, each showing the moment it starts at
+    assert len(frames) == replay_frame_count(start, end, speed=60.0, fps=5) == 50
+    assert frames[0].time_range.end == start and frames[-1].time_range.end == end - dt.timedelta(seconds=12)
+    assert replay_frame_count(start, start + dt.timedelta(seconds=1), speed=60.0, fps=5) == 1
     assert frames[1].time_range.end - frames[0].time_range.end == dt.timedelta(seconds=12)
     trail = list(replay_frames(start, end, speed=60.0, fps=5, camera=OVERVIEW, window="trail",
                                width=dt.timedelta(minutes=2)))

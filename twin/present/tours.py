@@ -239,14 +239,13 @@ def replay_frames(start: dt.datetime, end: dt.datetime, *, speed: float, fps: fl
     if not (speed > 0 and math.isfinite(speed)) or not (fps > 0 and math.isfinite(fps)):
         raise ProjectError(f"replay: speed ({speed}) and fps ({fps}) must be positive")
     timeline = Timeline(TimeRange(start, end), window=window, width=width)
-    total = (end - start).total_seconds() / speed
-    count = int(math.floor(total * fps + 1e-9)) + 1
-    for k in range(count):
-        seconds = total if k == count - 1 else k / fps
+    for k in range(replay_frame_count(start, end, speed=speed, fps=fps)):
+        seconds = k / fps
         time_range = timeline.seek(start + dt.timedelta(seconds=seconds * speed))
         yield Frame(k, seconds, camera, time_range, layers, stage)
 
 
 def replay_frame_count(start: dt.datetime, end: dt.datetime, *, speed: float, fps: float) -> int:
-    """How many frames :func:`replay_frames` yields."""
-    return int(math.floor((end - start).total_seconds() / speed * fps + 1e-9)) + 1
+    """How many frames :func:`replay_frames` yields: the replay's length in movie seconds times ``fps``, each frame
+    showing the moment it starts at (ten minutes at 60x and 10 fps: 100 frames, 08:00:00 to 08:09:54)."""
+    return max(1, int(math.ceil((end - start).total_seconds() / speed * fps - 1e-9)))
