@@ -92,7 +92,10 @@ def test_the_scene_draws_the_city_as_it_stood(town):
         assert drawn() == {2, 4} and context() == {0, 1}
         fibre = scene.visuals["fibre"]  # a stage-2 layer without years: all context
         assert fibre.visible and all("~context" in k for k in fibre.actors)
-        assert any(b.title.startswith("What changed at stage 3 (2014-2017)") for b in scene.overlay.blocks)
+        block = next(b for b in scene.overlay.blocks if b.title.startswith("What changed at stage 3 (2014-2017)"))
+        assert block.swatches[0] == ("built in the stage", "#9467bd")  # the stage's colour from twin-stages
+        new = next(a for k, a in visual.actors.items() if "~context" not in k)
+        assert np.allclose(new.GetProperty().GetColor(), (0x94 / 255, 0x67 / 255, 0xbd / 255), atol=0.01)
         # a hidden building cannot be picked: the picker reads what is drawn
         targets = visual.pick_targets()
         assert all(3 not in _fids(t.actor.GetMapper().GetInput()) for t in targets)

@@ -22,6 +22,9 @@ STAGES = (1, 2, 3, 4)
 DEFAULT_PERIODS: dict[int, tuple[int | None, int | None]] = {1: (1995, 2002), 2: (2003, 2013), 3: (2014, 2017),
                                                              4: (2018, None)}
 
+#: stage colours when no plugin declares them (twin-stages' ``color`` fields say the same)
+DEFAULT_COLORS = {1: "#8c6d31", 2: "#1f77b4", 3: "#9467bd", 4: "#2ca02c"}
+
 
 class LensEvents(SignalGroup):
     changed = Signal(object)  # the StageLens itself, after its stage, view or services changed
@@ -35,11 +38,13 @@ class FeatureView:
     ghosted: np.ndarray
     #: every feature of the layer is context (a layer of an earlier stage in the "what changed" view)
     all_ghosted: bool = False
+    #: the colour the features the stage added are drawn in (the "what changed" view of a layer with years)
+    accent: str | None = None
 
     @property
     def key(self) -> tuple:
         """Equal for equal views (to skip redrawing)."""
-        return (self.all_ghosted, self.hidden.tobytes(), self.ghosted.tobytes())
+        return (self.all_ghosted, self.accent, self.hidden.tobytes(), self.ghosted.tobytes())
 
 
 EVERYTHING = FeatureView(np.empty(0, np.int64), np.empty(0, np.int64))
@@ -51,8 +56,11 @@ class StageLens:
     None shows every service; a set shows only layers of those services (and those without one)."""
 
     def __init__(self, stage: int | None = None, services: Iterable[str] | None = None, *,
-                 periods: Mapping[int, tuple[int | None, int | None]] | None = None) -> None:
+                 periods: Mapping[int, tuple[int | None, int | None]] | None = None,
+                 colors: Mapping[int, str] | None = None) -> None:
         self.events = LensEvents()
+        #: the colour of each stage (what a stage added is drawn in, in the "what changed" view)
+        self.colors = dict(DEFAULT_COLORS if colors is None else colors)
         self._stage = check_stage(stage)
         self._changes = False
         self._services = frozenset(services) if services is not None else None
@@ -133,7 +141,8 @@ class StageLens:
         if self._changes and first is not None:
             ghosted = ~hidden & (years < first)
         order = np.argsort(fids, kind="stable")
-        return FeatureView(fids[order][hidden[order]], fids[order][ghosted[order]])
+        accent = self.colors.get(self._stage) if self._changes else None
+        return FeatureView(fids[order][hidden[order]], fids[order][ghosted[order]], accent=accent)
 
     def layer_view(self, stage: int | None) -> FeatureView:
         """The view of a layer whose features have no years: everything, or all context."""

@@ -43,7 +43,7 @@ from twin.model.time import TimeState
 from twin.plugins.registry import PluginRegistry
 from twin.plugins.registry import registry as default_registry
 from twin.present.bookmarks import Bookmark
-from twin.stages import periods as stage_periods
+from twin.stages import periods as stage_periods, stages as stage_list
 from twin.store.project import DEFAULT_TIMEZONE, LayerInfo
 from twin.store.reader import ProjectReader
 
@@ -65,7 +65,8 @@ class TwinModel:
         self.registry = registry or default_registry
         self.project: ProjectReader | None = None
         self.layers = LayerList()
-        self.lens = StageLens(periods=stage_periods(registry=self.registry) or None)
+        self.lens = StageLens(periods=stage_periods(registry=self.registry) or None,
+                              colors={s.number: s.color for s in stage_list(registry=self.registry)} or None)
         self.selection = Selection()
         self.camera = Camera()
         self.time = TimeState()
@@ -262,7 +263,7 @@ class TwinModel:
                 state = LayerState(layer.info)
                 state._load_style(layer.stored)
                 other.layers.append(state)
-        other.lens.periods = dict(self.lens.periods)
+        other.lens.periods, other.lens.colors = dict(self.lens.periods), dict(self.lens.colors)
         other.lens.look(self.lens.stage, changes=self.lens.changes)
         other.lens.services = self.lens.services
         sel = self.selection

@@ -503,8 +503,10 @@ class SceneView:
         if lens.changes:
             first, last = lens.period()
             years = f" ({first or ''}-{last or ''})" if first or last else ""
-            blocks.append(LegendBlock(f"What changed at stage {lens.stage}{years}", [("built before", GHOST_COLOR)],
-                                      subtitle="new at this stage in colour"))
+            added = lens.colors.get(lens.stage, "#ffffff")
+            blocks.append(LegendBlock(f"What changed at stage {lens.stage}{years}",
+                                      [("built in the stage", added), ("built before", GHOST_COLOR)],
+                                      subtitle="later: hidden"))
         links = links_legend(self.drawn_links) if self.link_overlay.shown else None
         if links is not None:
             blocks.append(links)

@@ -203,15 +203,16 @@ class MeshVisual(Visual, abc.ABC):
                 if key.split(_GHOST)[0] in parts and parts[key.split(_GHOST)[0]].pickable]
 
     def set_features(self, view) -> bool:
-        key = None if view is None or not (view.all_ghosted or view.hidden.size or view.ghosted.size) else view.key
+        plain = view is None or not (view.all_ghosted or view.hidden.size or view.ghosted.size or view.accent)
+        key = None if plain else view.key
         if key == self._view_key:
             return False
         if key is None:
             self._view = None
         else:
-            self._view = (True, None, None) if view.all_ghosted else (
+            self._view = (True, None, None, None) if view.all_ghosted else (
                 False, self.with_parts(view.hidden) if view.hidden.size else view.hidden,
-                self.with_parts(view.ghosted) if view.ghosted.size else view.ghosted)
+                self.with_parts(view.ghosted) if view.ghosted.size else view.ghosted, view.accent)
         self._view_key = key
         if self.plotter is not None:
             self._draw()
@@ -221,7 +222,7 @@ class MeshVisual(Visual, abc.ABC):
         """(drawn as styled, drawn as context) pieces of a part's mesh under the lens's feature view."""
         if self._view is None or FID not in mesh.cell_data:
             return mesh, None
-        all_ghosted, hidden, ghosted = self._view
+        all_ghosted, hidden, ghosted, _accent = self._view
         if all_ghosted:
             return None, mesh
         fids = np.asarray(mesh.cell_data[FID])
@@ -308,7 +309,10 @@ class MeshVisual(Visual, abc.ABC):
             if mesh is not None and mesh.n_cells:
                 kwargs = dict(common, name=f"{self.layer.id}:{key}",
                               opacity=part.opacity if part.opacity is not None else float(self.style.opacity))
-                if part.styled and coloring.mode != "constant":
+                accent = self._view[3] if self._view is not None else None
+                if part.styled and accent:  # what the stage added, in the stage's colour
+                    kwargs.update(color=accent)
+                elif part.styled and coloring.mode != "constant":
                     kwargs.update(self._color_arrays(mesh, coloring))
                 elif part.styled:
                     kwargs.update(color=coloring.color)
