@@ -224,16 +224,19 @@ def test_an_interrupted_demo_build_is_built_again(tmp_path):
         assert len(demo.layers()) == 4
 
 
-def test_the_demo_is_the_sample_district(tmp_path):
+def test_the_demo_is_the_new_town(tmp_path):
     from twin_ui.demo import ensure_demo_project
 
-    path = ensure_demo_project(tmp_path)  # the real generator, through the real importers
+    path = ensure_demo_project(tmp_path)  # the real generator (twin demo), through the real importers
     with Project.open(path) as demo:
         layers = demo.layers()
         assert demo.crs == "EPSG:5186"
-        assert {layer.kind for layer in layers} >= {"buildings", "points", "lines", "polygons"}
-        assert {layer.stage for layer in layers} >= {1, 2, 4}
-        assert sum(layer.feature_count for layer in layers if layer.kind == "buildings") >= 100
+        assert {layer.kind for layer in layers} >= {"buildings", "points", "lines", "polygons", "moving", "events",
+                                                   "segments", "sensors"}
+        assert {layer.stage for layer in layers} == {1, 2, 3, 4}
+        assert sum(layer.feature_count for layer in layers if layer.kind == "buildings") >= 3000
+        assert all(layer.properties.get("role") for layer in layers)
+    assert (tmp_path / "demo_sources" / "buildings.gpkg").exists()  # the source files beside the project
 
 
 def test_about_lists_the_stack_versions(qapp):

@@ -370,7 +370,7 @@ def test_no_argument_opens_the_demo_built_once(tmp_path):
     demo = tmp_path / "data" / "demo.twin.duckdb"
     marker = tmp_path / "data" / ".demo-complete"
     stamps = []
-    for run in range(2):  # the first run builds the sample district, the second reuses it
+    for run in range(2):  # the first run builds the demo town, the second reuses it
         png = tmp_path / f"demo{run}.png"
         result = subprocess.run([sys.executable, str(REPO / "main.py"), "--screenshot", str(png), "--size", "1200x800"],
                                 capture_output=True, text=True, timeout=300, cwd=REPO, env=env)
@@ -383,7 +383,7 @@ def test_no_argument_opens_the_demo_built_once(tmp_path):
 
 
 def test_the_real_demo_in_the_window(qtbot, tmp_path, settings):
-    """The sample district built into tmp_path: toggle a layer, colour by an attribute from the context
+    """The demo town built into tmp_path: toggle a layer, colour by an attribute from the context
     menu, pick the tallest tower and read its Korean attributes."""
     from twin_ui.demo import ensure_demo_project
     from twin_ui.docks.layer_list_model import LEVEL_ROLE

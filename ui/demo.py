@@ -1,4 +1,4 @@
-"""The bundled demo project: the sample district, built once into the user's data folder and reused."""
+"""The bundled demo project: the new town 미호누리 (``twin demo``), built once into the user's data folder and reused."""
 
 from __future__ import annotations
 
@@ -34,18 +34,18 @@ def demo_is_built(folder: pathlib.Path | None = None) -> bool:
     return target.exists() and (target.parent / MARKER).exists()
 
 
-def _build_sample(path: pathlib.Path) -> object:
-    from twin_datasets.sample_district import build_sample_project
+def _build_new_town(path: pathlib.Path) -> object:
+    from twin_datasets.new_town import build_new_town
 
-    return build_sample_project(path, overwrite=True)
+    return build_new_town(path, overwrite=True)
 
 
 def ensure_demo_project(folder: pathlib.Path | None = None, *,
                         builder: Callable[[pathlib.Path], object] | None = None) -> pathlib.Path:
     """Return the demo project, building it first when it is missing or its last build did not finish.
 
-    The sample district is built in place (its layers keep the paths of their source files, written
-    beside it); a marker file written after a successful build tells a finished demo from one whose
+    The demo town is built in place (its layers keep the paths of their source files, written beside it
+    in ``demo_sources/``); a marker file written after a successful build tells a finished demo from one whose
     build was interrupted, which is built again.
     """
     target = demo_project_path(folder)
@@ -56,7 +56,7 @@ def ensure_demo_project(folder: pathlib.Path | None = None, *,
     marker.unlink(missing_ok=True)
     for leftover in (target, target.with_name(target.name + ".wal")):
         leftover.unlink(missing_ok=True)
-    (builder or _build_sample)(target)
+    (builder or _build_new_town)(target)
     if not target.exists():
         raise FileNotFoundError(f"building the demo did not create {target}")
     from twin import __version__

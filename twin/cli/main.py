@@ -23,6 +23,7 @@ COMMANDS = [
     "twin.cli.cmd_movie",
     "twin.cli.cmd_links",
     "twin.cli.cmd_plugins",
+    "twin.cli.cmd_demo",
 ]
 
 
