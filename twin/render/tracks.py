@@ -27,9 +27,10 @@ from twin.render.overlay import LegendBlock
 from twin.render.registry import register_visual
 from twin.render.visual import HIGHLIGHT_COLOR, Visual
 from twin.scene.colors import Coloring, style_coloring
-from twin.scene.glyphs import point_glyphs
+from twin.scene.glyphs import automatic_size, point_glyphs
 from twin.scene.lines import line_meshes
 from twin.scene.meshes import FID, cells_subset, polyline_cells
+from twin.scene.origin import project_extent
 from twin.scene.picking import PickTarget
 from twin.scene.polygons import polygon_meshes
 from twin.time.range import TimeRange
@@ -339,6 +340,10 @@ class EventVisual(_TimedVisual):
         return self._local_bbox(self._size() * 2)
 
 
+#: readings at points are drawn over the facility's own glyph, this much larger
+READING_GLYPH_SCALE = 1.25
+
+
 class ReadingsVisual(_TimedVisual):
     """The facilities or road links a readings layer joins, coloured by the reading valid in the window."""
 
@@ -372,7 +377,9 @@ class ReadingsVisual(_TimedVisual):
             mesh = polygon_meshes(self.project, self.target, self.origin, extrude=None)[0]
             mesh.points[:, 2] += 0.3
         else:
-            mesh = point_glyphs(self.project, self.target, self.origin, size=self.style.size)
+            # the facility's own glyph, a quarter larger, so that the reading's colour wraps it where it stands
+            size = self.style.size or automatic_size(project_extent(self.project.layers())) * READING_GLYPH_SCALE
+            mesh = point_glyphs(self.project, self.target, self.origin, size=size)
         lookup = np.full(max(self.target.feature_count, int(target_fid.max(initial=-1)) + 1), -1, dtype=np.int64)
         lookup[target_fid] = reading_fid
         cell_reading = lookup[np.asarray(mesh.cell_data[FID])] if mesh.n_cells else np.empty(0, np.int64)

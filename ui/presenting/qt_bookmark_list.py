@@ -221,6 +221,8 @@ class QtBookmarkList(QtWidgets.QWidget):
 
     def _show_details(self, *_args) -> None:
         name = self.current_name()
+        if name is not None and name not in self.model.bookmarks:
+            name = None  # the list is being emptied (a project closed): its rows go before it is refilled
         for action in (self.update_action, self.go_action, self.remove_action, self.up_action, self.down_action):
             action.setEnabled(name is not None)
         self.caption.setEnabled(name is not None)
