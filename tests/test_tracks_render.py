@@ -82,6 +82,27 @@ def test_moving_points_are_where_the_interpolation_says(scene):
     assert len(moving.positions()[0]) == 0 and not moving.actors["points"].GetVisibility()
 
 
+def test_moving_objects_are_arrows_along_their_way_that_keep_their_size_on_screen(scene):
+    from twin.render.tracks import ARROW_MIN_M, ARROW_PX
+
+    moving = scene.visual("vehicles")
+    scene.set_time(T0 + dt.timedelta(seconds=25), T0 + dt.timedelta(seconds=25))
+    assert moving.points.n_cells == 2 * 2 and moving.points.is_all_triangles  # two triangles per object
+    tips = np.asarray(moving.points.points).reshape(2, 4, 3)[:, 0, :2]
+    centres = np.asarray(moving.centres)[:, :2]
+    way = (tips - centres) / np.linalg.norm(tips - centres, axis=1)[:, None]
+    np.testing.assert_allclose(way, [[1.0, 0.0], [0.0, 1.0]], atol=1e-6)  # one drives east, the other north
+    assert moving.set_scale(3.0) and moving.arrow_length == pytest.approx(ARROW_PX * 3.0)
+    np.testing.assert_allclose(np.linalg.norm(np.asarray(moving.points.points).reshape(2, 4, 3)[:, 0, :2] - centres,
+                                              axis=1), ARROW_PX * 3.0 / 2, rtol=1e-5)
+    assert not moving.set_scale(3.1)  # small zoom steps do not rebuild
+    moving.set_scale(0.01)
+    assert moving.arrow_length == ARROW_MIN_M  # never shorter than a car
+    scene.plotter.camera.zoom(4.0)
+    scene.screenshot()  # a render rescales them to the view
+    assert moving.arrow_length != ARROW_MIN_M
+
+
 def test_the_red_bus_is_drawn_at_its_pixel(scene):
     scene.set_time(T0 + dt.timedelta(seconds=40), T0 + dt.timedelta(seconds=40))
     image = scene.plotter.screenshot(return_img=True)

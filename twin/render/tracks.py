@@ -165,17 +165,61 @@ def _placeholder() -> pv.PolyData:
     return mesh
 
 
+#: a moving object's arrow (unit length, pointing east): a chevron, two triangles
+ARROW = np.array([[0.5, 0.0], [-0.5, 0.34], [-0.22, 0.0], [-0.5, -0.34]])
+ARROW_TRIANGLES = np.array([[0, 1, 2], [0, 2, 3]])
+#: arrows are this many pixels long at the view's scale, never shorter than a car nor longer than a block
+ARROW_PX, ARROW_MIN_M, ARROW_MAX_M = 16.0, 5.0, 80.0
+
+
+def arrow_points(centres: np.ndarray, heading_deg: np.ndarray, length: float) -> np.ndarray:
+    """(4n, 3) corners of one arrow per object at ``centres`` (n, 3), pointing along its compass heading."""
+    theta = np.radians(90.0 - np.asarray(heading_deg, dtype=np.float64))  # compass -> counter-clockwise from east
+    c, s = np.cos(theta)[:, None], np.sin(theta)[:, None]
+    x, y = ARROW[None, :, 0] * length, ARROW[None, :, 1] * length
+    out = np.empty((len(centres), len(ARROW), 3), dtype=np.float32)
+    out[:, :, 0] = centres[:, None, 0] + x * c - y * s
+    out[:, :, 1] = centres[:, None, 1] + x * s + y * c
+    out[:, :, 2] = centres[:, None, 2]
+    return out.reshape(-1, 3)
+
+
 class MovingVisual(_TimedVisual):
-    """Moving objects as points interpolated at the window's end, with trails over wider windows."""
+    """Moving objects as arrows along their heading, interpolated at the window's end, with trails over wider
+    windows. Arrows keep about :data:`ARROW_PX` pixels at any zoom (:meth:`set_scale`), at least a car's length."""
 
     def __init__(self, project, layer, origin, *, style=None) -> None:
         super().__init__(project, layer, origin, style=style)
         self.track = MovingTrack(project, layer)
-        self.points = _placeholder()
+        self.points = _placeholder()  # the arrows
         self.trails = _placeholder()
         self.selected = _placeholder()
         self.fid = np.empty(0, dtype=np.int64)
+        self.centres = np.zeros((0, 3), dtype=np.float32)  # local positions of the objects drawn
+        self._heading = np.zeros(max(layer.feature_count, 1))  # the last known heading of each object
+        self._length: float | None = None
         self._highlighted = np.empty(0, dtype=np.int64)
+
+    @property
+    def arrow_length(self) -> float:
+        """Metres from the tail to the tip of an arrow."""
+        if self.style.size:
+            return float(self.style.size)
+        if self._length is None:
+            x0, y0, x1, y1 = self.layer.bbox or (0.0, 0.0, 1000.0, 1000.0)
+            self._length = float(np.clip(math.hypot(x1 - x0, y1 - y0) / 150.0, ARROW_MIN_M, ARROW_MAX_M))
+        return self._length
+
+    def set_scale(self, metres_per_pixel: float) -> bool:
+        """The view's scale changed: keep the arrows about :data:`ARROW_PX` pixels long; True when redrawn."""
+        wanted = float(np.clip(ARROW_PX * metres_per_pixel, ARROW_MIN_M, ARROW_MAX_M))
+        if self.style.size or not math.isfinite(wanted) or abs(wanted / self.arrow_length - 1.0) < 0.1:
+            return False
+        self._length = wanted
+        if len(self.fid):
+            self.points.points[:] = arrow_points(self.centres, self._heading[self.fid], wanted)
+            self.points.Modified()
+        return True
 
     @property
     def feature_ids(self) -> np.ndarray:
@@ -184,7 +228,7 @@ class MovingVisual(_TimedVisual):
     def _create(self, plotter) -> None:
         name = f"{self.layer.id}"
         common = dict(rgb=True, scalars=RGB, preference="cell", reset_camera=False, render=False, show_scalar_bar=False)
-        self.actors["points"] = plotter.add_mesh(self.points, point_size=POINT_SIZE, render_points_as_spheres=True,
+        self.actors["points"] = plotter.add_mesh(self.points, point_size=POINT_SIZE, lighting=False,
                                                  name=f"{name}:points", **common)
         self.actors["trails"] = plotter.add_mesh(self.trails, line_width=2.0, opacity=0.7, pickable=False,
                                                  name=f"{name}:trails", **common)
@@ -214,15 +258,19 @@ class MovingVisual(_TimedVisual):
         local = self.origin.to_local(pos.xyz) if len(pos) else np.zeros((0, 3), dtype=np.float32)
         local[:, 2] += LIFT
         rgb = feature_rgb(self._colors(), self.layer.feature_count)
+        known = np.isfinite(pos.heading)
+        self._heading[pos.fid[known]] = pos.heading[known]  # a stopped object keeps pointing where it went
+        corners = arrow_points(local, self._heading[pos.fid], self.arrow_length) if len(pos) else None
         if len(pos) and np.array_equal(pos.fid, self.fid):
-            self.points.points[:] = local  # the same objects: move them in place
+            self.points.points[:] = corners  # the same objects: move them in place
             self.points.Modified()
         elif len(pos):
-            self.points.points = local
-            self.points.verts = np.column_stack([np.ones(len(pos), dtype=np.int64), np.arange(len(pos))]).ravel()
-            self.points.cell_data[FID] = pos.fid
-            self.points.cell_data[RGB] = rgb[pos.fid]
+            faces = (ARROW_TRIANGLES[None, :, :] + (np.arange(len(pos)) * len(ARROW))[:, None, None]).reshape(-1, 3)
+            self.points.copy_from(pv.PolyData.from_regular_faces(corners, faces))
+            self.points.cell_data[FID] = np.repeat(pos.fid, len(ARROW_TRIANGLES))
+            self.points.cell_data[RGB] = np.repeat(rgb[pos.fid], len(ARROW_TRIANGLES), axis=0)
         self.fid = pos.fid
+        self.centres = local
         self._update_trails(window, rgb)
         self._update_selected(local)
         self._show()
@@ -270,7 +318,7 @@ class MovingVisual(_TimedVisual):
 
     def positions(self) -> tuple[np.ndarray, np.ndarray]:
         """``(fid, project xyz)`` of the objects drawn now (for tests and the status bar)."""
-        drawn = np.asarray(self.points.points, dtype=np.float64)[: len(self.fid)].copy()
+        drawn = np.asarray(self.centres, dtype=np.float64)[: len(self.fid)].copy()
         drawn[:, 2] -= LIFT
         return self.fid.copy(), self.origin.to_project(drawn)
 

@@ -528,6 +528,12 @@ class SceneView:
             self._notify()
 
     def _before_render(self, *_args) -> None:
+        height = max(int(self.plotter.window_size[1]), 1)
+        metres_per_pixel = CameraPose.of(self.plotter.renderer.GetActiveCamera()).metres_per_pixel(height)
+        for visual in self.visuals.values():  # glyphs sized in pixels follow the zoom
+            scale = getattr(visual, "set_scale", None)
+            if scale is not None:
+                scale(metres_per_pixel)
         if self.overlay is None:
             return
         if tuple(self.plotter.window_size) != self._layout_size:
