@@ -224,6 +224,17 @@ def test_an_interrupted_demo_build_is_built_again(tmp_path):
         assert len(demo.layers()) == 4
 
 
+def test_a_demo_an_older_app_built_is_built_again(tmp_path):
+    from twin_ui.demo import MARKER, demo_is_built, ensure_demo_project
+
+    calls = []
+    ui_projects.build(tmp_path / "demo.twin.duckdb")  # the sample district of an older version, marked complete
+    (tmp_path / MARKER).write_text("built by Smart City Twin 0.1.0\n", encoding="utf-8")
+    assert not demo_is_built(tmp_path)
+    ensure_demo_project(tmp_path, builder=lambda path: (calls.append(path), ui_projects.build(path)))
+    assert len(calls) == 1 and demo_is_built(tmp_path)
+
+
 def test_the_demo_is_the_new_town(tmp_path):
     from twin_ui.demo import ensure_demo_project
 

@@ -10,6 +10,8 @@ from PySide6 import QtCore
 
 DEMO_FILENAME = "demo.twin.duckdb"
 MARKER = ".demo-complete"
+#: what the marker says of the demo it marks: a demo built by an older app (the sample district) is rebuilt
+DEMO_ID = "new_town 1"
 DATA_DIR_ENV = "TWIN_DATA_DIR"
 
 
@@ -29,9 +31,16 @@ def demo_project_path(folder: pathlib.Path | None = None) -> pathlib.Path:
 
 
 def demo_is_built(folder: pathlib.Path | None = None) -> bool:
-    """True when a complete demo exists (its build finished and wrote the marker)."""
+    """True when a complete demo of this version exists (its build finished and wrote the marker)."""
     target = demo_project_path(folder)
-    return target.exists() and (target.parent / MARKER).exists()
+    return target.exists() and _marked(target.parent / MARKER)
+
+
+def _marked(marker: pathlib.Path) -> bool:
+    try:
+        return marker.read_text(encoding="utf-8").splitlines()[:1] == [f"demo {DEMO_ID}"]
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def _build_new_town(path: pathlib.Path) -> object:
@@ -46,11 +55,11 @@ def ensure_demo_project(folder: pathlib.Path | None = None, *,
 
     The demo town is built in place (its layers keep the paths of their source files, written beside it
     in ``demo_sources/``); a marker file written after a successful build tells a finished demo from one whose
-    build was interrupted, which is built again.
+    build was interrupted, which is built again, as is a demo an older app built (the marker names the demo).
     """
     target = demo_project_path(folder)
     marker = target.parent / MARKER
-    if target.exists() and marker.exists():
+    if target.exists() and _marked(marker):
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     marker.unlink(missing_ok=True)
@@ -61,5 +70,5 @@ def ensure_demo_project(folder: pathlib.Path | None = None, *,
         raise FileNotFoundError(f"building the demo did not create {target}")
     from twin import __version__
 
-    marker.write_text(f"built by Smart City Twin {__version__}\n", encoding="utf-8")
+    marker.write_text(f"demo {DEMO_ID}\nbuilt by Smart City Twin {__version__}\n", encoding="utf-8")
     return target
