@@ -23,12 +23,14 @@ UNKNOWN_COLOR = "#a0a0a0"
 
 @dataclasses.dataclass(frozen=True)
 class Stage:
-    """One smart-city stage: number 1-4, titles, period, colour, description, places, examples."""
+    """One smart-city stage: number 1-4, titles (a short one for labels), period, colour, description, places,
+    examples."""
 
     number: int
     title: str
     title_ko: str
     period: str
+    short_title: str
     color: str
     description: str
     places: tuple[str, ...]
@@ -89,6 +91,7 @@ def stages(*, registry: PluginRegistry | None = None) -> list[Stage]:
         number = int(f["id"])
         out.setdefault(number, Stage(
             number=number, title=c.title, title_ko=f.get("title_ko", ""), period=f.get("period", ""),
+            short_title=f.get("short_title") or c.title,
             color=f["color"], description=f["description"], places=tuple(f.get("places", ())),
             examples=tuple(f.get("examples", ())), plugin=c.plugin,
         ))

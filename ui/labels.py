@@ -22,13 +22,14 @@ def stage_info(stage: int):
 
 
 def stage_label(stage: int | None, *, long: bool = False) -> str:
-    """``Stage 2`` (or ``Stage 2 · U-City infrastructure in new towns`` with ``long``), ``No stage``."""
+    """``Stage 2`` (or ``Stage 2 · U-City`` with ``long``: the stage's short title, which fits a layer tree;
+    the full title goes in tooltips), ``No stage``."""
     if stage is None:
         return "No stage"
     if long:
         info = stage_info(stage)
         if info is not None:
-            return f"Stage {stage} · {info.title}"
+            return f"Stage {stage} · {info.short_title}"
     return f"Stage {stage}"
 
 
