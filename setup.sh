@@ -75,6 +75,17 @@ setup_python() {
   fi
 }
 
+# CesiumJS, playwright-core and gltf-validator for the 3D Tiles browser test (tests/web/package.json,
+# docs/export.md): installed into the git-ignored tests/web/node_modules when the lock file changed
+setup_web_tests() {
+  local stamp="tests/web/node_modules/.twin-installed" want
+  want=$(sha256sum tests/web/package-lock.json | cut -c1-16)
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    say "installing the browser test tools (npm ci in tests/web)"
+    (cd tests/web && npm ci --no-audit --no-fund --loglevel=error) && echo "$want" > "$stamp"
+  fi
+}
+
 cmd=${1:-app}
 [ $# -gt 0 ] && shift
 case "$cmd" in
@@ -89,7 +100,8 @@ case "$cmd" in
     exec "$VENV/bin/python" main.py "$@" ;;
   test)
     # the real SUMO (eclipse-sumo, ~500 MB) lets the tests generate FCD from the Seoul network
-    install_system_packages; setup_python test,sumo
+    install_system_packages chromium $(command -v npm >/dev/null || echo nodejs npm); setup_python test,sumo
+    setup_web_tests
     say "running the test suite"
     exec "$VENV/bin/python" -m pytest "$@" ;;
   *)
