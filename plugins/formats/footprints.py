@@ -16,19 +16,26 @@ from twin.api import (
     HEIGHT_SOURCES,
     ImportOptions,
     ImportReport,
+    InputError,
     LayerData,
     extrude_footprints,
+    find_named_column,
     footprint_base_z,
+    normalise_name,
     resolve_heights,
 )
 
-#: Attribute names holding a building's height in metres (first match wins, in this order).
+#: Attribute names holding a building's height in metres (first match wins, in this order). Korean:
+#: ``높이`` and its variants, ``heit`` (the building register's 높이(m), 건축물대장 표제부).
 HEIGHT_NAMES = ("height", "measuredheight", "measured_height", "building:height", "building_height", "bldg_height",
-                "bld_height", "hauteur", "높이", "건물높이", "건축물높이", "hoehe", "höhe", "gebaeudehoehe", "h_building")
-#: Attribute names holding the number of storeys above ground.
+                "bld_height", "hauteur", "높이", "건물높이", "건축물높이", "heit", "hoehe", "höhe", "gebaeudehoehe",
+                "h_building")
+#: Attribute names holding the number of storeys above ground. Korean: ``지상층수``/``층수``, and the coded
+#: names of the portals: ``GRND_FLR``, ``GRND_FLR_CNT``/``grndFlrCnt`` (building register), ``GRO_FLO_CO``
+#: (road-name address buildings, 도로명주소 건물).
 STOREY_NAMES = ("building:levels", "storeys", "storeysaboveground", "stories", "levels", "floors", "num_floors",
-                "nb_floors", "n_floors", "층수", "지상층수", "지상층", "grnd_flr", "gro_flo_co", "ground_floors",
-                "bouwlagen", "b3_bouwlagen", "nb_etages", "etages", "geschosse")
+                "nb_floors", "n_floors", "지상층수", "층수", "지상층", "grnd_flr", "grnd_flr_cnt", "grndflrcnt",
+                "gro_flo_co", "ground_floors", "bouwlagen", "b3_bouwlagen", "nb_etages", "etages", "geschosse")
 #: Attribute names holding the height of the bottom of the block above ground (OSM ``min_height``).
 BASE_NAMES = ("min_height", "building:min_height")
 #: Attribute names holding the ground elevation, used when the footprints are 2D.
@@ -36,6 +43,30 @@ GROUND_NAMES = ("z_min", "zmin", "ground_z", "base_z", "h_maaiveld", "지반고"
 
 _NUMBER = r"^\s*(?P<value>[+-]?\d+(?:[.,]\d+)?)\s*(?P<unit>m|meters?|metres?|ft|feet|foot|'|층|f|fl|floors?|levels?)?\s*$"
 _UNIT_FACTOR = {"ft": 0.3048, "feet": 0.3048, "foot": 0.3048, "'": 0.3048}
+
+
+def footprint_columns(path, names: list[str], options: ImportOptions) -> tuple[str | None, str | None]:
+    """The height and storeys columns: ``--height-column``/``--storeys-column`` when given (exact name, else
+    the same name folded), else found by name (:data:`HEIGHT_NAMES`, :data:`STOREY_NAMES`)."""
+    height = _given(path, names, options.height_column, "--height-column")
+    storeys = _given(path, names, options.storeys_column, "--storeys-column")
+    if height is None and not options.height_column:
+        height = find_named_column(names, HEIGHT_NAMES)
+    if storeys is None and not options.storeys_column:
+        storeys = find_named_column(names, STOREY_NAMES)
+    return height, storeys
+
+
+def _given(path, names: list[str], wanted: str | None, flag: str) -> str | None:
+    if not wanted:
+        return None
+    if wanted in names:
+        return wanted
+    folded = [n for n in names if normalise_name(n) == normalise_name(wanted)]
+    if folded:
+        return folded[0]
+    shown = ", ".join(names) or "none"
+    raise InputError(path, f"{flag} {wanted}: the file has no such column (columns: {shown})")
 
 
 def measure_values(column: pa.Array | pa.ChunkedArray) -> np.ndarray:
@@ -106,7 +137,8 @@ def buildings_layer(
     if len(missing):
         report.note(f"{len(missing)} feature(s) without a usable polygon have no 3D block")
     reserved = ("height", "height_from")
-    features = features.rename_columns([f"{c}_src" if c in reserved else c for c in features.column_names])
+    # case-insensitive: DuckDB's names are, so a source "HEIGHT" would otherwise push ours aside as "height_1"
+    features = features.rename_columns([f"{c}_src" if c.lower() in reserved else c for c in features.column_names])
     label = np.array(HEIGHT_SOURCES, dtype=object)[source]
     features = features.append_column("height", pa.array(total)).append_column(
         "height_from", pa.array(label, type=pa.string()))

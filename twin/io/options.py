@@ -23,6 +23,9 @@ class ImportOptions:
     storey_height: float = 3.0  # metres per storey for footprints with storeys only
     default_height: float = 10.0  # metres for footprints with neither height nor storeys
     encoding: str | None = None  # force a text encoding instead of detecting it
+    height_column: str | None = None  # footprint height column in metres instead of detection (--height-column)
+    storeys_column: str | None = None  # footprint storeys column instead of detection (--storeys-column)
+    force: bool = False  # import data far from the project anyway (--force; twin.io.placement)
     extra: dict[str, Any] = dataclasses.field(default_factory=dict)  # importer-specific (net, date, start...)
     progress: Callable[[float, str], None] | None = None  # fraction 0..1, message
     cancelled: Callable[[], bool] | None = None
