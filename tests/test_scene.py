@@ -255,7 +255,7 @@ def test_polygons_flat_with_hole_and_extruded_by_attribute(scene):
     fill, outline = polygon_meshes(scene, info, origin)
     assert fill.area == pytest.approx(50 * 40 - 10 * 10, rel=1e-6)  # the hole is left open
     assert fill.bounds[4] == fill.bounds[5] == pytest.approx(FLAT_LIFT)
-    assert outline.n_cells == 2  # exterior and interior rings
+    assert outline.n_cells == 8  # exterior and interior rings, 4 edges each
     blocks, _ = polygon_meshes(scene, info, origin, extrude="levels")
     assert blocks.bounds[5] == pytest.approx(3.0)
     walls = 2 * (4 + 4)

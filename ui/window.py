@@ -50,13 +50,19 @@ class QtMainWindow(QtWidgets.QMainWindow):
         self.setWindowIcon(icons.kind_icon("buildings"))
         self.view = QtTwinView(self.model, self)
         self.setCentralWidget(self.view)
-        self.layers_dock = self._dock("Layers", "layers", QtCore.Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.inspector_dock = self._dock("Attributes", "inspector", QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
-        self.links_dock = self._dock("Links", "links", QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
+        # the default layout leaves most of the window to the 3D view: one column on the left (layers above, the
+        # selection's attributes, links and the bookmarks as tabs below), the timeline under the view; the SQL
+        # console opens under it on demand (Ctrl+3). See docs/app.md.
+        left = QtCore.Qt.DockWidgetArea.LeftDockWidgetArea
+        self.layers_dock = self._dock("Layers", "layers", left)
+        self.inspector_dock = self._dock("Attributes", "inspector", left)
+        self.links_dock = self._dock("Links", "links", left)
         self.timeline_dock = self._dock("Timeline", "timeline", QtCore.Qt.DockWidgetArea.BottomDockWidgetArea)
         self.sql_dock = self._dock("SQL Console", "sql", QtCore.Qt.DockWidgetArea.BottomDockWidgetArea)
         self.splitDockWidget(self.timeline_dock, self.sql_dock, QtCore.Qt.Orientation.Vertical)
-        self.splitDockWidget(self.inspector_dock, self.links_dock, QtCore.Qt.Orientation.Vertical)
+        self.splitDockWidget(self.layers_dock, self.inspector_dock, QtCore.Qt.Orientation.Vertical)
+        self.tabifyDockWidget(self.inspector_dock, self.links_dock)
+        self.inspector_dock.raise_()
         self.layer_list = QtLayerList(LayerListModel(self.model, self), self.layers_dock)
         self.inspector = QtSelection(self.model, self.inspector_dock)
         self.links = QtLinks(self.model.links, self.links_dock)
@@ -81,8 +87,6 @@ class QtMainWindow(QtWidgets.QMainWindow):
         self.commands = install_actions(self)
         install_bookmarks(self)  # Bookmarks dock (bookmarks and tours), Ctrl+5, in View > Panels
         install_presentation(self)  # Present menu: Start Presentation (F5, Esc leaves), Export Movie (Ctrl+Shift+M)
-        self.resizeDocks([self.layers_dock, self.inspector_dock], [300, 320], QtCore.Qt.Orientation.Horizontal)
-        self.resizeDocks([self.timeline_dock, self.sql_dock], [70, 220], QtCore.Qt.Orientation.Vertical)
         self.restore_window_state()
 
     def _dock(self, title: str, name: str, area: QtCore.Qt.DockWidgetArea) -> QtWidgets.QDockWidget:
@@ -219,8 +223,30 @@ class QtMainWindow(QtWidgets.QMainWindow):
             self.resize(1440, 900)
         if state is not None:
             self.restoreState(state)
+        else:
+            self.default_layout()
         self._show_timeline_dock()
         self.model.lens.stage = self.settings.preference("stage_filter", 0) or None
+
+    def default_layout(self) -> None:
+        """Docks as a first start shows them: the left column a fifth of the window (at least 300 px), the layer
+        tree taller than the attributes; the SQL console closed, the timeline two rows high."""
+        self.sql_dock.hide()
+        width = max(300, min(self.width() // 5, 420))
+        self.resizeDocks([self.layers_dock], [width], QtCore.Qt.Orientation.Horizontal)
+        height = max(self.height() - 140, 300)
+        self.resizeDocks([self.layers_dock, self.inspector_dock], [height * 3 // 5, height * 2 // 5],
+                         QtCore.Qt.Orientation.Vertical)
+        self.resizeDocks([self.timeline_dock], [self.timeline.sizeHint().height()], QtCore.Qt.Orientation.Vertical)
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        if not self._laid_out and self.isVisible():
+            self._laid_out = True  # the first size the window really gets: lay the docks out for it once
+            if self.settings.window_state()[1] is None:
+                self.default_layout()
+
+    _laid_out = False
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802
         self.settings.save_window_state(self.saveGeometry(), self.saveState())

@@ -487,6 +487,9 @@ class SceneView:
         grid, _ = ground_grid(bounds, self.origin)
         self._grid = self.plotter.add_mesh(grid, color=GRID_COLOR, line_width=1.0, name="twin:grid",
                                            opacity=0.6 if under else 1.0, **common)
+        mapper = self._grid.GetMapper()  # just in front of the ground, behind flat areas lying a few cm above it
+        mapper.SetResolveCoincidentTopologyToPolygonOffset()
+        mapper.SetRelativeCoincidentTopologyLineOffsetParameters(2.0, 5.0)  # VTK pulls lines forward by 4 units
 
     def _refresh_overlays(self) -> None:
         """Lay out the legend (shown layers, in draw order) and the scale hint again."""

@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from twin.render.visual import MeshVisual, Part
+from twin.scene.colors import city_object_color
 from twin.scene.features import attribute_types, find_column
-from twin.scene.glyphs import FACILITY_COLORS, layer_facility, point_glyphs
-from twin.scene.lines import line_meshes, utility_color
-from twin.scene.meshes import building_mesh, chosen_lod, has_mesh
+from twin.scene.glyphs import FACILITY_COLORS, anchored_glyphs, automatic_size, layer_facility
+from twin.scene.lines import RIBBON_WIDTH, line_parts, utility_color
+from twin.scene.meshes import building_mesh, chosen_lod, empty_mesh, has_mesh
 from twin.scene.origin import project_extent
 from twin.scene.polygons import polygon_meshes
+from twin.scene.screen import LINE_PX, LINE_PX_SPREAD, POINT_PX, ScreenSize, resolve_units, split
 
 HEIGHT_COLUMNS = ("height", "measuredHeight", "높이", "HAUTEUR")
+
+
+def ribbon_screen(parts, *, pixels: float | None = None, base_px: float = LINE_PX) -> ScreenSize | None:
+    """Ribbons sized on screen: ``pixels`` wide (fixed), or automatic: their real width, never under ``base_px``
+    pixels (wider roads up to 1.6 times that, by their width against a 6 m road)."""
+    if not len(parts.anchors) or parts.ribbons.n_points != len(parts.anchors):
+        return None
+    if pixels is not None:
+        wanted, floor = np.full(len(parts.widths), float(pixels)), np.zeros(len(parts.widths))
+    else:
+        wanted, floor = base_px * np.clip(parts.widths / RIBBON_WIDTH, *LINE_PX_SPREAD), parts.widths
+    return ScreenSize(*split(parts.ribbons.points, parts.anchors, parts.widths), wanted, floor)
 
 
 class BuildingVisual(MeshVisual):
@@ -29,6 +45,9 @@ class BuildingVisual(MeshVisual):
         fill, outline = polygon_meshes(self.project, self.layer, self.origin, extrude=self.style.extrude or height)
         return {"mesh": Part(fill, material=material)}
 
+    def suggested_color(self) -> str | None:
+        return city_object_color(self.layer.properties)  # bridges, tunnels...; buildings keep the kind's colour
+
     def flat_roofs(self) -> bool:
         if not has_mesh(self.project, self.layer):
             return True
@@ -40,12 +59,23 @@ class BuildingVisual(MeshVisual):
 
 
 class PointVisual(MeshVisual):
-    """Points as glyphs by facility type (CCTV cones turned to their view direction)."""
+    """Points as glyphs by facility type (CCTV cones turned to their view direction).
+
+    Sizes (``style.size_units``): ``m`` fixed in the scene; ``px`` fixed on screen; automatic: 1/180 of the
+    project's extent (3-50 m) but never under :data:`~twin.scene.screen.POINT_PX` pixels, so that a
+    nationwide layer still shows at the default view."""
 
     def build(self) -> dict[str, Part]:
-        mesh = point_glyphs(self.project, self.layer, self.origin, size=self.style.size,
-                             extent=project_extent(self.project.layers()))
-        return {"glyphs": Part(mesh, material=(0.35, 0.7, 0.15))}
+        units = resolve_units(self.style.size_units, self.style.size)
+        extent = project_extent(self.project.layers())
+        if units == "m":
+            mesh, _ = anchored_glyphs(self.project, self.layer, self.origin, size=self.style.size, extent=extent)
+            return {"glyphs": Part(mesh, material=(0.35, 0.7, 0.15))}
+        mesh, anchors = anchored_glyphs(self.project, self.layer, self.origin, size=1.0)
+        pixels = float(self.style.size) if units == "px" and self.style.size else POINT_PX
+        floor = 0.0 if units == "px" else automatic_size(extent)
+        screen = ScreenSize(*split(mesh.points, anchors, 1.0), np.full(len(anchors), pixels), np.full(len(anchors), floor))
+        return {"glyphs": Part(mesh, material=(0.35, 0.7, 0.15), screen=screen)}
 
     def suggested_color(self) -> str | None:
         return FACILITY_COLORS.get(layer_facility(self.layer))
@@ -55,8 +85,14 @@ class LineVisual(MeshVisual):
     """Lines as ribbons on the ground, underground utilities as tubes at their depth."""
 
     def build(self) -> dict[str, Part]:
-        ribbons, tubes, lines = line_meshes(self.project, self.layer, self.origin, size=self.style.size)
-        return {"ribbons": Part(ribbons, material=(0.45, 0.6, 0.0)), "tubes": Part(tubes, material=(0.3, 0.7, 0.25)),
+        units = resolve_units(self.style.size_units, self.style.size)
+        parts = line_parts(self.project, self.layer, self.origin, size=None if units == "px" else self.style.size)
+        screen = None if units == "m" else ribbon_screen(parts, pixels=self.style.size if units == "px" else None)
+        # ribbons sized on screen read at any zoom: the 1.5-pixel centrelines are then kept for pipes only
+        # (over the ribbons they would cover the readings drawn on the links)
+        lines = empty_mesh() if screen is not None and not parts.tubes.n_cells else parts.centrelines
+        return {"ribbons": Part(parts.ribbons, material=(0.45, 0.6, 0.0), screen=screen),
+                "tubes": Part(parts.tubes, material=(0.3, 0.7, 0.25)),
                 "lines": Part(lines, pickable=False, line_width=1.5, material=(1.0, 0.0, 0.0))}
 
     def suggested_color(self) -> str | None:
@@ -77,3 +113,13 @@ class PolygonVisual(MeshVisual):
         parts = {"fill": Part(fill, material=(0.5, 0.55, 0.0) if self.style.extrude is None else (0.3, 0.72, 0.04))}
         parts["outline"] = Part(outline, pickable=False, styled=False, line_width=1.5, opacity=1.0)
         return parts
+
+    def suggested_color(self) -> str | None:
+        return city_object_color(self.layer.properties)  # CityJSON water blue, vegetation green, roads grey
+
+    def style_from(self, stored):
+        style = super().style_from(stored)
+        if "opacity" not in (stored or {}) and city_object_color(self.layer.properties):
+            # CityJSON land cover tiles the ground: opaque, or the ground's grid would show as seams through it
+            style = style.replace(opacity=1.0)
+        return style

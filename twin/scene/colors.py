@@ -26,6 +26,37 @@ MAX_CATEGORIES = 10
 NO_VALUE = "(no value)"
 NO_VALUE_COLOR = "#b0b0b0"
 OTHER_COLOR = "#9e9e9e"
+#: default colours of CityJSON object types, after common map conventions (water blue, vegetation green,
+#: roads grey, land use pale); buildings keep their kind's colour
+CITY_OBJECT_COLORS = {
+    "WaterBody": "#6fa8dc",
+    "PlantCover": "#7fb069",
+    "SolitaryVegetationObject": "#5e9c4f",
+    "LandUse": "#ece4cf",
+    "Road": "#8e9297",
+    "TransportSquare": "#a3a6aa",
+    "Railway": "#7d7069",
+    "Waterway": "#6fa8dc",
+    "TINRelief": "#cfd8bf",
+    "GenericCityObject": "#c9c3b8",
+    "Bridge": "#a9a49b",
+    "BridgePart": "#a9a49b",
+    "Tunnel": "#8f8a84",
+    "CityFurniture": "#8d7f9e",
+}
+
+
+def city_object_color(properties: dict | None) -> str | None:
+    """The conventional colour of the CityJSON object type a layer holds most of (``properties["object_types"]``
+    written by the CityJSON importer, else its ``theme``), or None."""
+    properties = properties or {}
+    types = properties.get("object_types") or {}
+    counts = {k: v for k, v in types.items() if isinstance(v, (int, float))} if isinstance(types, dict) else {}
+    if counts:  # stored counts are data: anything but numbers is left out
+        main = max(counts.items(), key=lambda item: item[1])[0]
+    else:
+        main = properties.get("theme")
+    return CITY_OBJECT_COLORS.get(str(main)) if main else None
 
 
 @dataclasses.dataclass

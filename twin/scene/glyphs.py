@@ -103,7 +103,7 @@ def feature_facilities(project: Project, layer: LayerInfo) -> np.ndarray:
     default = layer_facility(layer)
     column = find_column(attribute_types(project, layer), TYPE_COLUMNS)
     if column is None:
-        count = project.query(f'SELECT count(*) AS n FROM "{layer.table_name}"').column("n")[0].as_py()
+        count = project.query(f"SELECT count(*) AS n FROM {layer.ref()}").column("n")[0].as_py()
         return np.full(int(count), default, dtype=object)
     codes, texts = text_column(project, layer, column)
     per_text = np.array([facility_of(t) for t in texts] + [DEFAULT_FACILITY], dtype=object)  # one per distinct value
@@ -138,6 +138,14 @@ def point_glyphs(
     project: Project, layer: LayerInfo, origin: LocalOrigin, *, size: float | None = None, extent: float = 1000.0
 ) -> pv.PolyData:
     """All point features of a layer as one glyph mesh with a ``fid`` cell array (local coordinates)."""
+    return anchored_glyphs(project, layer, origin, size=size, extent=extent)[0]
+
+
+def anchored_glyphs(
+    project: Project, layer: LayerInfo, origin: LocalOrigin, *, size: float | None = None, extent: float = 1000.0
+) -> tuple[pv.PolyData, np.ndarray]:
+    """The glyph mesh of :func:`point_glyphs` and the anchor of every mesh point (where its feature stands):
+    ``twin.scene.screen`` rescales glyphs around their anchors to keep a size in pixels."""
     features = read_geometries(project, layer)
     parts, fids = features.parts()
     keep = shapely.get_type_id(parts) == 0  # points only
@@ -148,6 +156,7 @@ def point_glyphs(
     directions = view_directions(project, layer)
     kinds = facilities[fids] if len(facilities) else np.full(len(fids), DEFAULT_FACILITY, dtype=object)
     pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    anchors: list[np.ndarray] = []
     for facility in np.unique(kinds) if len(kinds) else []:  # one step per facility type, not per point
         mask = kinds == facility
         shape, on_pole, _ = FACILITIES.get(facility, ("sphere", False, ()))
@@ -159,12 +168,16 @@ def point_glyphs(
             known = np.isfinite(azimuth)
             if (~known).any():  # a camera without a direction: a dome on its pole
                 pieces.append(_piece(template("sphere"), where[~known] + lift, size, None, ids[~known]))
+                anchors.append(np.repeat(where[~known], len(template("sphere").points), axis=0))
             where, ids, angles = where[known], ids[known], np.radians(-azimuth[known])
         if len(ids):
             pieces.append(_piece(template(shape), where + lift, size, angles, ids))
+            anchors.append(np.repeat(where, len(template(shape).points), axis=0))
         if on_pole:
             pieces.append(_piece(template("pole"), positions[mask], size * POLE_HEIGHT, None, fids[mask]))
-    return merge_triangles(pieces)
+            anchors.append(np.repeat(positions[mask], len(template("pole").points), axis=0))
+    mesh = merge_triangles(pieces)
+    return mesh, (np.concatenate(anchors) if anchors else np.zeros((0, 3)))
 
 
 def _piece(tmpl: Template, positions: np.ndarray, size: float, angles: np.ndarray | None, fids: np.ndarray):

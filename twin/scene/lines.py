@@ -173,6 +173,17 @@ def centrelines(lines: Polylines, z: np.ndarray) -> pv.PolyData:
     return poly
 
 
+@dataclasses.dataclass
+class LineMeshes:
+    """The meshes of a lines layer, and for the ribbons the centre point (anchor) and width (m) of every point."""
+
+    ribbons: pv.PolyData
+    tubes: pv.PolyData
+    centrelines: pv.PolyData
+    anchors: np.ndarray  # (ribbon points, 3) float64
+    widths: np.ndarray  # (ribbon points,) metres
+
+
 def line_meshes(
     project: Project, layer: LayerInfo, origin: LocalOrigin, *, size: float | None = None
 ) -> tuple[pv.PolyData, pv.PolyData, pv.PolyData]:
@@ -181,6 +192,12 @@ def line_meshes(
     ``size`` is the ribbon width where the data gives none, and the tube diameter, in metres. The
     centrelines keep thin roads and pipes visible when the whole city is in view.
     """
+    parts = line_parts(project, layer, origin, size=size)
+    return parts.ribbons, parts.tubes, parts.centrelines
+
+
+def line_parts(project: Project, layer: LayerInfo, origin: LocalOrigin, *, size: float | None = None) -> LineMeshes:
+    """:func:`line_meshes` with the ribbons' anchors and widths (``twin.scene.screen`` resizes them in pixels)."""
     lines, has_z = read_polylines(project, layer, origin)
     depth = underground_depths(project, layer, lines, has_z)
     under_part = np.zeros(len(lines.part_fid), dtype=bool)
@@ -191,8 +208,10 @@ def line_meshes(
     z_ground = np.where(has_z[~under], ground.points[:, 2], 0.0) + RIBBON_LIFT
     pipes = _subset(lines, under)
     z_all = np.where(under, np.nan_to_num(depth), np.where(has_z, lines.points[:, 2], 0.0) + RIBBON_LIFT + 0.05)
-    return (ribbons(ground, widths, z=z_ground), tubes(pipes, depth[under], (size or TUBE_DIAMETER) / 2.0),
-            centrelines(lines, z_all))
+    anchors = np.empty((2 * len(ground.points), 3))
+    anchors[0::2] = anchors[1::2] = np.column_stack([ground.points[:, :2], z_ground])
+    return LineMeshes(ribbons(ground, widths, z=z_ground), tubes(pipes, depth[under], (size or TUBE_DIAMETER) / 2.0),
+                      centrelines(lines, z_all), anchors, np.repeat(widths, 2))
 
 
 def _subset(lines: Polylines, mask: np.ndarray) -> Polylines:

@@ -67,6 +67,9 @@ class Style:
     visible: bool = True
     #: glyph size, ribbon width or tube radius in metres (None: chosen from the layer extent)
     size: float | None = None
+    #: units of ``size`` for glyphs and ribbons: "m" (fixed in the scene), "px" (fixed on screen), None: automatic
+    #: (metres from the extent, never under a few pixels; a ``size`` without units is metres)
+    size_units: str | None = None
     #: polygons: extrusion height in metres, or the name of a numeric attribute (None: flat)
     extrude: float | str | None = None
     #: meshes: the LoD to draw (None: the layer's ``default_lod`` property, else the highest)
@@ -123,7 +126,10 @@ class Style:
         if not isinstance(self.visible, bool):
             raise StyleError(f"{where}: visible must be true or false, not {self.visible!r}")
         if self.size is not None and (not _is_number(self.size) or float(self.size) <= 0):
-            raise StyleError(f"{where}: size must be a positive number of metres, not {self.size!r}")
+            raise StyleError(f"{where}: size must be a positive number (metres, or pixels with size_units \"px\"), "
+                             f"not {self.size!r}")
+        if self.size_units not in (None, "m", "px"):
+            raise StyleError(f"{where}: size_units must be \"m\", \"px\" or null, not {self.size_units!r}")
         if self.extrude is not None and not isinstance(self.extrude, str) and (
             not _is_number(self.extrude) or float(self.extrude) < 0
         ):

@@ -14,10 +14,10 @@ class QtStatus(QtWidgets.QWidget):
     def __init__(self, crs: str | None, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.crs = crs
-        self.xy = self._label("Cursor position in the project CRS (metres)", 210)
-        self.lonlat = self._label("Cursor position in longitude / latitude (WGS 84)", 200)
-        self.crs_label = self._label("Project coordinate reference system", 90)
-        self.frame = self._label("Time to render the last frame", 90)
+        self.xy = self._label("Cursor position in the project CRS (metres)", "X 99,999,999.9  Y 99,999,999.9")
+        self.lonlat = self._label("Cursor position in longitude / latitude (WGS 84)", "99.99999° N  999.99999° E")
+        self.crs_label = self._label("Project coordinate reference system", "EPSG:32631")
+        self.frame = self._label("Time to render the last frame", "9999 ms/frame")
         layout = QtWidgets.QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(10)
@@ -26,10 +26,11 @@ class QtStatus(QtWidgets.QWidget):
         self.set_crs(crs)
         self.clear_position()
 
-    def _label(self, tip: str, width: int) -> QtWidgets.QLabel:
+    def _label(self, tip: str, widest: str) -> QtWidgets.QLabel:
+        """A sunken status label wide enough for ``widest`` in the label's own font (never clipped)."""
         label = QtWidgets.QLabel(self)
         label.setToolTip(tip)
-        label.setMinimumWidth(width)
+        label.setMinimumWidth(label.fontMetrics().horizontalAdvance(widest) + 16)
         label.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
         label.setFrameShadow(QtWidgets.QFrame.Shadow.Sunken)
         label.setContentsMargins(4, 0, 4, 0)

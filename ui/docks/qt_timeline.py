@@ -23,7 +23,7 @@ SLIDER_STEPS = 10_000
 TICK_MS = 33  # about 30 frames a second while playing
 LOOP_LABELS = {LoopMode.ONCE: "Once", LoopMode.LOOP: "Loop", LoopMode.BOUNCE: "Back and forth"}
 WINDOW_LABELS = {WindowMode.POINT: "Point in time", WindowMode.INTERVAL: "Moving interval",
-                 WindowMode.CUMULATIVE: "Cumulative", WindowMode.TRAIL: "Trail (last …)"}
+                 WindowMode.CUMULATIVE: "Cumulative", WindowMode.TRAIL: "Trail"}
 UNITS = (("min", 60.0), ("h", 3600.0), ("days", 86400.0))
 
 
@@ -71,8 +71,7 @@ class QtTimeline(QtWidgets.QWidget):
         self.range_label.setStyleSheet("color: #555")
         self.extent_label = QtWidgets.QLabel(self)
         self.extent_label.setStyleSheet("color: #777")
-        for label in (self.range_label, self.extent_label):  # long texts may be cut, never widen the window
-            label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
+        # short texts (the end's date only when it differs, one zone name) that are never cut: see span_text
         self.extent_label.setAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
 
         self.speed = QtWidgets.QComboBox(self)
@@ -98,6 +97,7 @@ class QtTimeline(QtWidgets.QWidget):
         self.width_value.setRange(0.1, 100_000)
         self.width_value.setDecimals(1)
         self.width_value.setValue(10)
+        self.width_value.setToolTip("Width of the moving interval, or how far back the trails reach")
         self.width_unit = QtWidgets.QComboBox(self)
         for label, seconds in UNITS:
             self.width_unit.addItem(label, seconds)
@@ -159,8 +159,9 @@ class QtTimeline(QtWidgets.QWidget):
             combo.setCurrentIndex(max(combo.findData(value), 0))
             combo.blockSignals(False)
         extent = timeline.extent
-        self.extent_label.setText(f"{format_time(extent.start, self.timezone)} – {format_time(extent.end, self.timezone)}")
-        self.extent_label.setToolTip("Time extent of the project's temporal layers: " + self.extent_label.text())
+        self.extent_label.setText(span_text(extent.start, extent.end, self.timezone))
+        self.extent_label.setToolTip("Time extent of the project's temporal layers: "
+                                     f"{format_time(extent.start, self.timezone)} – {format_time(extent.end, self.timezone)}")
         self._show_range(self.model.time.range)
 
     def _set(self, change) -> None:
@@ -200,6 +201,7 @@ class QtTimeline(QtWidgets.QWidget):
     def _window_changed(self, *_args) -> None:
         mode = self.window_mode.currentData()
         sized = mode in (WindowMode.INTERVAL, WindowMode.TRAIL)
+        self.width_value.setPrefix("last " if mode is WindowMode.TRAIL else "")
         self.width_value.setVisible(sized)
         self.width_unit.setVisible(sized)
         width = dt.timedelta(seconds=self.width_value.value() * self.width_unit.currentData())
@@ -229,14 +231,22 @@ class QtTimeline(QtWidgets.QWidget):
         if value.is_instant:
             self.range_label.setText("")
         else:
-            self.range_label.setText(f"showing {format_time(value.start, self.timezone)} – "
-                                     f"{format_time(value.end, self.timezone)}")
+            self.range_label.setText("showing " + span_text(value.start, value.end, self.timezone))
         extent = timeline.extent
         total = extent.duration.total_seconds()
         fraction = 0.0 if total <= 0 else (extent.clamp(_current(value, timeline)) - extent.start).total_seconds() / total
         self._updating_slider = True
         self.slider.setValue(round(fraction * SLIDER_STEPS))
         self._updating_slider = False
+
+
+def span_text(start: dt.datetime, end: dt.datetime, tz: str) -> str:
+    """``2024-05-01 08:00:00 – 08:10:00 KST``: a span as short as it reads (one zone; the end's date when it differs)."""
+    first, last = format_time(start, tz), format_time(end, tz)
+    first_day, first_clock, first_zone = first.split(" ", 2)
+    last_day, last_clock, last_zone = last.split(" ", 2)
+    head = f"{first_day} {first_clock}" + (f" {first_zone}" if first_zone != last_zone else "")
+    return f"{head} – {last_clock if last_day == first_day else last_day + ' ' + last_clock} {last_zone}"
 
 
 def _current(value, timeline: Timeline) -> dt.datetime:
