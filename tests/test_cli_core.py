@@ -32,7 +32,8 @@ def test_info_json_prints_only_json(tmp_path, capsys):
     assert out["crs"] == "EPSG:5186"
     (layer,) = out["layers"]
     bbox = layer.pop("bbox")
-    assert layer == {"name": "시설", "kind": "points", "stage": 2, "service": "safety", "features": 3, "time_span": None}
+    assert layer == {"name": "시설", "kind": "points", "stage": 2, "service": "safety", "features": 3, "time_span": None,
+                     "timezone": None}
     # the three points in the project CRS (EPSG:5186, origin 127°E 38°N at 200000, 600000): west, south, east, north
     assert bbox == pytest.approx([200000.0, 544504.123, 201768.037, 546724.056], abs=0.01)
 
@@ -59,7 +60,7 @@ def test_errors_are_one_line_and_nonzero(tmp_path, capsys):
     assert capsys.readouterr().err == f"twin export: error: no layer named 'nope' in {path} (layers: 시설)\n"
     assert main(["export", str(path), "시설", str(tmp_path / "x.txt")]) == 1
     assert capsys.readouterr().err == (
-        f"twin export: error: {tmp_path / 'x.txt'}: unknown export format; use .gpkg, .parquet or .geojson\n")
+        f"twin export: error: {tmp_path / 'x.txt'}: unknown export format; use .gpkg, .parquet, .geojson, .city.json or .city.jsonl\n")
     assert not (tmp_path / "x.gpkg").exists() and not (tmp_path / "x.txt").exists()
 
 

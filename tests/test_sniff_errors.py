@@ -2,8 +2,8 @@
 
 ``sniff`` answers False only for files that are not the importer's or cannot be read (OSError,
 undecodable or binary text, CSV/Parquet parse errors). Any other exception is a bug of the plugin: it
-reaches :meth:`PluginRegistry.call`, which disables the plugin, logs why, and lets ``choose_importer``
-go on to the next importer. Every test uses a fresh registry, never the process-wide one.
+reaches :meth:`PluginRegistry.call`, which logs why (the plugin stays enabled: issue 10) and lets
+``choose_importer`` go on to the next importer. Every test uses a fresh registry, never the process-wide one.
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ def boom(*_args, **_kwargs):
      {"twin-pilot": "sensors-csv", "twin-tracks": "gps-csv"}),
     ("fcd.csv", FCD_CSV, "twin_plugins.traffic.sumo_fcd.head_text", "sumo-fcd", {"twin-traffic": "sumo-fcd"}),
 ])
-def test_a_bug_in_a_sniffer_disables_its_plugin_and_the_next_importer_is_chosen(
+def test_a_bug_in_a_sniffer_is_logged_and_the_next_importer_is_chosen(
         tmp_path, reg, monkeypatch, caplog, name, text, helper, contribution, disabled):
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
@@ -105,11 +105,12 @@ def test_a_bug_in_a_sniffer_disables_its_plugin_and_the_next_importer_is_chosen(
     errors = {plugin: f"importer {importer!r} (sniff) failed on {path}: RuntimeError: a bug in the sniffer"
               for plugin, importer in disabled.items()}
     after = states(reg)
-    for plugin, error in errors.items():
-        assert after.pop(plugin) == (False, error)
-    assert all(enabled and err is None for enabled, err in after.values()), after  # only the buggy plugins are off
-    assert sorted(r.getMessage() for r in caplog.records if r.name == "twin.plugins.registry") == sorted(
-        f"plugin {plugin} disabled: {error}" for plugin, error in errors.items())
+    assert all(enabled and err is None for enabled, err in after.values()), after  # a failing call disables nothing
+    messages = {r.getMessage() for r in caplog.records if r.name == "twin.plugins.registry"}
+    assert {f"plugin {plugin}: {error}; the file is left to the other importers"
+            for plugin, error in errors.items()} <= messages  # other sniffers using the helper say so too
+    assert all(m.endswith("RuntimeError: a bug in the sniffer; the file is left to the other importers")
+               for m in messages)
     # the process-wide registry is not touched
     assert all({r.name: r.enabled for r in process_registry.records()}[plugin] for plugin in disabled)
     # without the bug, a fresh registry picks the track importer again (the failure was not cached as "not ours")

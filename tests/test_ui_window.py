@@ -360,7 +360,9 @@ def test_plugin_panels_are_built_when_shown_and_follow_the_selection(qtbot, wind
     broken.show()
     qtbot.waitUntil(lambda: broken.property("built"))
     assert "broken on purpose" in broken.widget().text()
-    assert not window.panel_context.registry.plugins["ui-test-panels"].enabled  # the registry disabled it
+    # a panel that fails to build is an error for that panel; the plugin stays on (disabled only when it cannot load)
+    assert window.panel_context.registry.plugins["ui-test-panels"].enabled
+    assert dock.widget() is panel and panel.text() == "CCTV:[2]"
 
 
 def test_no_argument_opens_the_demo_built_once(tmp_path):

@@ -32,5 +32,6 @@ def importable(path: str | pathlib.Path) -> bool:
 
 
 def open_session(path: str | pathlib.Path, *, create: bool = False) -> Session:
-    """Open (or create) a project file; :class:`ProjectError` with one clear line when it cannot."""
-    return Session.open(pathlib.Path(path), create=create)
+    """Open (or create) a project file; :class:`ProjectError` with one clear line when it cannot. The window
+    holds it read-only between its writes, so ``twin info`` and other readers work while it is open."""
+    return Session.open(pathlib.Path(path), create=create, shared=True)

@@ -30,9 +30,8 @@ from twin.api import (
 from twin_plugins.formats.footprints import (
     BASE_NAMES,
     GROUND_NAMES,
-    HEIGHT_NAMES,
-    STOREY_NAMES,
     buildings_layer,
+    footprint_columns,
     measure_values,
 )
 
@@ -85,6 +84,8 @@ def read_vector(path: pathlib.Path, options: ImportOptions) -> LayerData | list[
                                 "geometry": meta.get("geometry_type"), "encoding": meta.get("encoding")})
         if how:
             report.detected["encoding"] = f"{encoding} ({how})"
+        if path.suffix.lower() == ".shp" and not any(path.with_suffix(x).exists() for x in (".dbf", ".DBF")):
+            report.note("no .dbf beside the .shp: the features have no attributes")
         skipped = [n for n, g in listed if g is None]
         if skipped and i == 0:
             report.note("attribute-only tables not imported: " + ", ".join(map(str, skipped)))
@@ -161,11 +162,14 @@ def _layers(path, attributes: pa.Table, wkb: pa.ChunkedArray, *, crs: str, optio
             report: ImportReport, name: str | None) -> list[LayerData]:
     """Split a GDAL layer by geometry dimension and build each part (buildings when it can)."""
     attributes = pa.table([c for c in attributes.columns], names=attributes.column_names)  # drop field metadata
-    geometries = shapely.from_wkb(np.asarray(wkb.to_numpy(zero_copy_only=False), dtype=object))
+    raw = np.asarray(wkb.to_numpy(zero_copy_only=False), dtype=object)
+    geometries = shapely.from_wkb(raw, on_invalid="ignore")  # GEOS refuses e.g. a line of one point: skipped
+    unreadable = shapely.is_missing(geometries) & np.not_equal(raw, None)
     groups = kind_groups(geometries)
     empty = np.setdiff1d(np.arange(len(geometries)), np.concatenate(list(groups.values()) or [np.empty(0, int)]))
     for row in empty.tolist():
-        report.skip(f"feature {row + 1}", "no geometry")
+        report.skip(f"feature {row + 1}", "invalid geometry (GEOS cannot read it, e.g. a line of one point)"
+                    if unreadable[row] else "no geometry")
     if not groups:
         raise InputError(path, "no feature has a geometry", where=f"layer {name!r}" if name else None)
     out = []
@@ -175,14 +179,23 @@ def _layers(path, attributes: pa.Table, wkb: pa.ChunkedArray, *, crs: str, optio
         table = attributes.take(pa.array(rows))
         geoms = geometries[rows]
         if kind == "polygons":
-            layer = _maybe_buildings(table, geoms, crs=crs, options=options, report=part_report, name=part_name)
+            layer = _maybe_buildings(path, table, geoms, crs=crs, options=options, report=part_report, name=part_name)
             if layer is not None:
                 out.append(layer)
                 continue
         part_report.imported = len(rows)
-        features = table.append_column("geometry", pa.array(shapely.to_wkb(geoms), type=pa.binary()))
+        features = with_geometry(table, geoms)
         out.append(LayerData(kind=kind, features=features, crs=crs, report=part_report, name=part_name))
     return out
+
+
+def with_geometry(table: pa.Table, geometries: np.ndarray) -> pa.Table:
+    """``table`` with a WKB ``geometry`` column appended; works for features without attributes
+    (``"properties": {}``, a shapefile without ``.dbf``), whose table has no column to keep a row count."""
+    wkb = pa.array(shapely.to_wkb(geometries), type=pa.binary())
+    if table.num_columns == 0:
+        return pa.table({"geometry": wkb})
+    return table.append_column("geometry", wkb)
 
 
 def _copy_report(report: ImportReport) -> ImportReport:
@@ -191,15 +204,15 @@ def _copy_report(report: ImportReport) -> ImportReport:
     return copy
 
 
-def _maybe_buildings(table: pa.Table, geometries: np.ndarray, *, crs, options, report, name) -> LayerData | None:
+def _maybe_buildings(path, table: pa.Table, geometries: np.ndarray, *, crs, options, report, name) -> LayerData | None:
     names = table.column_names
-    height_col, storey_col = find_named_column(names, HEIGHT_NAMES), find_named_column(names, STOREY_NAMES)
+    height_col, storey_col = footprint_columns(path, names, options)
     if height_col is None and storey_col is None:
         return None
     report.detected["height column"] = height_col
     report.detected["storeys column"] = storey_col
     base_col, ground_col = find_named_column(names, BASE_NAMES), find_named_column(names, GROUND_NAMES)
-    features = table.append_column("geometry", pa.array(shapely.to_wkb(geometries), type=pa.binary()))
+    features = with_geometry(table, geometries)
     return buildings_layer(
         features, geometries, crs=crs, options=options, report=report, name=name,
         height=measure_values(table.column(height_col)) if height_col else None,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from twin.api import LayerInfo, ProjectReader, SelectedFeatures, join_target
+from twin.api import LayerInfo, ProjectReader, SelectedFeatures, join_target, quote_identifier
 
 SERIES_HOURS = 24
 
@@ -41,18 +41,18 @@ def sensor_of(project: ProjectReader, selection: SelectedFeatures) -> tuple[Laye
         return None
     layer = project.layer(selection.layer)
     if layer.kind == "sensors":
-        rows = project.rows(f'SELECT object_id FROM "{layer.table_name}" WHERE fid = ?', [selection.fid])
+        rows = project.rows(f"SELECT object_id FROM {layer.ref()} WHERE fid = ?", [selection.fid])
         return (layer, rows[0][0]) if rows else None
     for readings in sensors_layers(project):
         target = join_target(project, readings)
         if target is None or target.id != layer.id:
             continue
         column = _column(project, layer, readings.properties["join"]["key"])
-        rows = project.rows(f'SELECT trim(CAST("{column}" AS VARCHAR)) FROM "{layer.table_name}" WHERE fid = ?',
+        rows = project.rows(f"SELECT trim(CAST({quote_identifier(column)} AS VARCHAR)) FROM {layer.ref()} WHERE fid = ?",
                             [selection.fid])
         if not rows or rows[0][0] is None:
             continue
-        hit = project.rows(f'SELECT 1 FROM "{readings.table_name}" WHERE object_id = ? LIMIT 1', [rows[0][0]])
+        hit = project.rows(f"SELECT 1 FROM {readings.ref()} WHERE object_id = ? LIMIT 1", [rows[0][0]])
         if hit:
             return readings, rows[0][0]
     return None
@@ -60,8 +60,7 @@ def sensor_of(project: ProjectReader, selection: SelectedFeatures) -> tuple[Laye
 
 def value_columns(project: ProjectReader, layer: LayerInfo) -> list[str]:
     """The numeric reading columns of a sensors layer's track table, the colouring one first."""
-    table = layer.table("track")
-    schema = project.query(f'SELECT * EXCLUDE (fid, t) FROM "{table}" LIMIT 0').schema
+    schema = project.query(f"SELECT * EXCLUDE (fid, t) FROM {layer.ref('track')} LIMIT 0").schema
     numeric = [f.name for f in schema if _is_number(f.type)]
     main = layer.properties.get("track", {}).get("value")
     return sorted(numeric, key=lambda name: name != main)
@@ -76,23 +75,23 @@ def readings_at(project: ProjectReader, layer: LayerInfo, key: str, at: dt.datet
     columns = value_columns(project, layer)
     main = layer.properties.get("track", {}).get("value") or (columns[0] if columns else "")
     timed = bool(layer.properties.get("track", {}).get("timed", True))
-    track, features = layer.table("track"), layer.table_name
-    picked = ", ".join(f'r."{c}"' for c in columns) or "NULL AS none"
+    track, features = layer.ref("track"), layer.ref()
+    picked = ", ".join(f"r.{quote_identifier(c)}" for c in columns) or "NULL AS none"
     if not timed:
-        means = ", ".join(f'avg(r."{c}") AS "{c}"' for c in columns) or "NULL AS none"
-        row = project.query(f'SELECT {means} FROM "{track}" r JOIN "{features}" f USING (fid) WHERE f.object_id = ?',
+        means = ", ".join(f"avg(r.{quote_identifier(c)}) AS {quote_identifier(c)}" for c in columns) or "NULL AS none"
+        row = project.query(f"SELECT {means} FROM {track} r JOIN {features} f USING (fid) WHERE f.object_id = ?",
                             [key]).to_pylist()[0]
         return SensorReadings(key, layer.name, None, {c: row[c] for c in columns}, main, [], timed=False)
     where, params = ("AND r.t <= ?", [key, at]) if at is not None else ("", [key])
     rows = project.query(
-        f'SELECT r.t, {picked} FROM "{track}" r JOIN "{features}" f USING (fid) '
+        f"SELECT r.t, {picked} FROM {track} r JOIN {features} f USING (fid) "
         f"WHERE f.object_id = ? {where} ORDER BY r.t DESC LIMIT 1", params).to_pylist()
     latest = rows[0] if rows else None
     series: list[tuple[dt.datetime, float | None]] = []
     if latest is not None and main:
         start = latest["t"] - dt.timedelta(hours=hours)
         series = [(r["t"], r["v"]) for r in project.query(
-            f'SELECT r.t, r."{main}" AS v FROM "{track}" r JOIN "{features}" f USING (fid) '
+            f"SELECT r.t, r.{quote_identifier(main)} AS v FROM {track} r JOIN {features} f USING (fid) "
             "WHERE f.object_id = ? AND r.t > ? AND r.t <= ? ORDER BY r.t", [key, start, latest["t"]]).to_pylist()]
     return SensorReadings(
         key=key, layer=layer.name, time=latest["t"] if latest else None,

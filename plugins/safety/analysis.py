@@ -6,7 +6,7 @@ The ``incidents-csv`` importer keeps the call, dispatch and arrival times as UTC
 
 from __future__ import annotations
 
-from twin.api import LayerInfo, ProjectReader, TwinError
+from twin.api import LayerInfo, ProjectReader, TwinError, quote_identifier
 
 GROUPS = ("unit", "type", "priority")
 
@@ -21,12 +21,12 @@ def response_times(project: ProjectReader, *, layer: LayerInfo | None, by: str =
                         "through the incidents-csv importer)")
     if by not in GROUPS:
         raise TwinError(f"response-times: by must be one of {', '.join(GROUPS)}, not {by!r}")
-    group = f'"{roles[by]}"' if roles.get(by) else "'all'"
+    group = quote_identifier(roles[by]) if roles.get(by) else "'all'"
 
     def minutes(end: str | None) -> str:
         if not roles.get(end):
             return "NULL::DOUBLE"
-        return f'(epoch("{roles[end]}") - epoch("{roles["call"]}")) / 60.0'
+        return f"(epoch({quote_identifier(roles[end])}) - epoch({quote_identifier(roles['call'])})) / 60.0"
 
     response, dispatch = minutes("arrival"), minutes("dispatch")
     return (
@@ -34,5 +34,5 @@ def response_times(project: ProjectReader, *, layer: LayerInfo | None, by: str =
         f"round(median({response}), 1) AS median_response_min, round(avg({response}), 1) AS mean_response_min, "
         f"round(quantile_cont({response}, 0.9), 1) AS p90_response_min, "
         f"round(median({dispatch}), 1) AS median_dispatch_min "
-        f'FROM "{layer.table_name}" GROUP BY 1 ORDER BY median_response_min DESC NULLS LAST, 1'
+        f"FROM {layer.ref()} GROUP BY 1 ORDER BY median_response_min DESC NULLS LAST, 1"
     )

@@ -106,7 +106,7 @@ class CctvVisual(MeshVisual):
         if not recorded:  # a cctv layer written by other code: find the columns by name
             from twin_plugins.safety.cameras import HEIGHT_NAMES, camera_columns
 
-            names = self.project.query(f'SELECT * EXCLUDE (geom) FROM "{self.layer.table_name}" LIMIT 0').schema.names
+            names = self.project.query(f"SELECT * EXCLUDE (geom) FROM {self.layer.ref()} LIMIT 0").schema.names
             recorded = {**camera_columns(names), "height": find_named_column(names, HEIGHT_NAMES)}
         return recorded
 

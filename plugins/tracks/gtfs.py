@@ -13,9 +13,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 import pathlib
 import zipfile
+import zlib
 
 import numpy as np
 import pandas as pd
@@ -24,9 +24,16 @@ import shapely
 
 from twin.api import (ImportOptions, ImportReport, InputError, LayerData, choose_project_crs, moving_layer,
                       to_us, transform_xy, zone)
+from twin_plugins.tracks.archive import check_archive
 
 REQUIRED = ("agency.txt", "stops.txt", "routes.txt", "trips.txt", "stop_times.txt")
 DEFAULT_STEP_S = 30.0
+#: columns the reader uses, per file (a file without one is refused naming it)
+COLUMNS = {"trips.txt": ("route_id", "service_id", "trip_id"), "stops.txt": ("stop_id", "stop_lat", "stop_lon"),
+           "stop_times.txt": ("trip_id", "arrival_time", "departure_time", "stop_id", "stop_sequence"),
+           "routes.txt": ("route_id",), "calendar_dates.txt": ("service_id", "date", "exception_type"),
+           "calendar.txt": ("service_id", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+                            "sunday", "start_date", "end_date")}
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -34,7 +41,7 @@ def sniff(path: pathlib.Path) -> bool:
     """True for a zip or folder holding the core GTFS files."""
     path = pathlib.Path(path)
     try:
-        names = _names(path)
+        names = _names(path, check=False)
     except (OSError, zipfile.BadZipFile):
         return False
     return all(n in names for n in REQUIRED)
@@ -45,7 +52,10 @@ class Feed:
 
     def __init__(self, path: pathlib.Path) -> None:
         self.path = path
-        self.names = _names(path)
+        try:
+            self.names = _names(path)
+        except (OSError, zipfile.BadZipFile) as exc:
+            raise InputError(path, f"not a readable zip or folder ({exc})") from None
         missing = [n for n in REQUIRED if n not in self.names]
         if missing:
             raise InputError(path, f"not a GTFS feed: {', '.join(missing)} missing")
@@ -55,23 +65,33 @@ class Feed:
 
     def read(self, name: str) -> pd.DataFrame:
         if self.path.is_dir():
-            raw = (self.path / self.names[name]).read_bytes()
-        else:
-            with zipfile.ZipFile(self.path) as zf:
-                raw = zf.read(self.names[name])
+            return self._parse(name, self.path / self.names[name])
+        try:  # streamed from the zip, never inflated whole (members were checked: plugins/tracks/archive.py)
+            with zipfile.ZipFile(self.path) as zf, zf.open(self.names[name]) as member:
+                return self._parse(name, member)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:  # a damaged member
+            raise InputError(self.path, f"cannot read {name} from the zip ({exc})", where=name) from None
+
+    def _parse(self, name: str, source) -> pd.DataFrame:
         try:
-            frame = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+            frame = pd.read_csv(source, dtype=str, keep_default_na=False, encoding="utf-8-sig")
         except (pd.errors.ParserError, UnicodeDecodeError) as exc:
             raise InputError(self.path, f"cannot read {name} ({exc})", where=name) from exc
         frame.columns = [c.strip() for c in frame.columns]
+        missing = [c for c in COLUMNS.get(name, ()) if c not in frame.columns]
+        if missing:
+            raise InputError(self.path, f"{name} lacks the column(s) {', '.join(missing)}", where=name)
         return frame
 
 
-def _names(path: pathlib.Path) -> dict[str, str]:
-    """Base names of the feed's files -> their names in the zip/folder (a zip may have one subfolder)."""
+def _names(path: pathlib.Path, *, check: bool = True) -> dict[str, str]:
+    """Base names of the feed's files -> their names in the zip/folder (a zip may have one subfolder);
+    ``check`` refuses a zip whose members inflate past the limits of :mod:`twin_plugins.tracks.archive`."""
     if path.is_dir():
         return {p.name: p.name for p in path.iterdir() if p.is_file()}
     with zipfile.ZipFile(path) as zf:
+        if check:
+            check_archive(path, zf)  # a zip bomb is refused before anything is inflated
         return {n.rsplit("/", 1)[-1]: n for n in zf.namelist() if not n.endswith("/")}
 
 
@@ -100,11 +120,16 @@ def read_gtfs(path: pathlib.Path, options: ImportOptions) -> list[LayerData]:
     st = st[st["trip_id"].isin(trips["trip_id"])].copy()
     st["seq"] = pd.to_numeric(st["stop_sequence"], errors="coerce")
     st = st.sort_values(["trip_id", "seq"], kind="stable").reset_index(drop=True)
+    st = _placed_stop_times(st, stop_xy, path, report)
     counts = st["trip_id"].value_counts()
     for trip in counts.index[counts < 2]:
         report.skip(f"trip {trip}", "fewer than two stop times")
     st = st[st["trip_id"].map(counts) >= 2].reset_index(drop=True)
     trips = trips[trips["trip_id"].isin(st["trip_id"])].reset_index(drop=True)
+    if trips.empty:
+        first = report.skipped[0] if report.skipped else None
+        why = f": {first.where}: {first.reason}" if first else ""
+        raise InputError(path, f"no trip has two stop times at stops with a position{why}", where="stop_times.txt")
     lon, lat = _lookup(stop_xy, st["stop_id"], path)
     crs = choose_project_crs(float(np.nanmean(lon)), float(np.nanmean(lat)))
     sx, sy = transform_xy(lon, lat, "EPSG:4326", crs)
@@ -128,7 +153,8 @@ def read_gtfs(path: pathlib.Path, options: ImportOptions) -> list[LayerData]:
         object_ids=trips["trip_id"].to_numpy()[sample_trip], t_us=base_us + np.round(sample_s * 1e6).astype(np.int64),
         x=xy[:, 0], y=xy[:, 1], crs=crs, report=report, objects=objects.take(pa.array(sample_trip)),
         split_gap_s=max(600.0, float(np.nanmax(depart - arrive)) + step),
-        name="vehicles", properties={"source_format": "gtfs", "service_day": day.isoformat(), "step_s": step},
+        name="vehicles", properties={"source_format": "gtfs", "service_day": day.isoformat(), "step_s": step,
+                    "timezone": tz},  # the agency's zone: twin info and typed times use it (docs/timeline.md)
     )
     return [vehicles, _stops_layer(stops, stop_xy, path)]
 
@@ -166,8 +192,7 @@ def _services(feed: Feed, options: ImportOptions, path: pathlib.Path) -> tuple[s
     starts = list(calendar.get("start_date", [])) + list(dates.loc[dates["exception_type"] == "1", "date"]
                                                           if not dates.empty else [])
     ends = list(calendar.get("end_date", [])) + list(dates.get("date", []))
-    day = dt.datetime.strptime(min(starts), "%Y%m%d").date()
-    last = dt.datetime.strptime(max(ends), "%Y%m%d").date()
+    day, last = _gtfs_date(min(starts, default=""), path), _gtfs_date(max(ends, default=""), path)
     while day <= last:  # days, not trips: a few hundred iterations at most
         services = running(day)
         if services:
@@ -180,6 +205,27 @@ def _stop_lonlat(stops: pd.DataFrame, path: pathlib.Path) -> pd.DataFrame:
     lon = pd.to_numeric(stops["stop_lon"], errors="coerce")
     lat = pd.to_numeric(stops["stop_lat"], errors="coerce")
     return pd.DataFrame({"lon": lon.to_numpy(), "lat": lat.to_numpy()}, index=stops["stop_id"])
+
+
+def _gtfs_date(text: str, path: pathlib.Path) -> dt.date:
+    """A GTFS date (YYYYMMDD); InputError naming the calendar otherwise."""
+    try:
+        return dt.datetime.strptime(str(text).strip(), "%Y%m%d").date()
+    except ValueError:
+        raise InputError(path, f"{text!r} is not a GTFS date (YYYYMMDD); give the day with --date",
+                         where="calendar.txt") from None
+
+
+def _placed_stop_times(st: pd.DataFrame, stop_xy: pd.DataFrame, path: pathlib.Path, report: ImportReport) -> pd.DataFrame:
+    """Stop times at stops without a usable stop_lat/stop_lon (empty, text, off the globe) are skipped."""
+    lon, lat = _lookup(stop_xy, st["stop_id"], path)
+    with np.errstate(invalid="ignore"):
+        placed = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
+    if placed.all():
+        return st
+    for stop in pd.unique(st["stop_id"][~placed])[:1000]:
+        report.skip(f"stop {stop}", "no usable stop_lat/stop_lon: its stop times are skipped")
+    return st[placed].reset_index(drop=True)
 
 
 def _lookup(stop_xy: pd.DataFrame, stop_ids: pd.Series, path: pathlib.Path) -> tuple[np.ndarray, np.ndarray]:
@@ -230,6 +276,8 @@ def _times(st, trip_index, dist, path, report) -> tuple[np.ndarray, np.ndarray]:
     arrive = np.where(np.isnan(arrive), depart, arrive)
     depart = np.where(np.isnan(depart), arrive, depart)
     known = ~np.isnan(arrive)
+    if not known.any():
+        raise InputError(path, "no stop time has an arrival or departure time (H:MM:SS)", where="stop_times.txt")
     if not known.all():  # stops without times: constant speed by distance between timed stops
         key = trip_index * 1e9 + dist
         arrive = np.where(known, arrive, np.interp(key, key[known], arrive[known]))

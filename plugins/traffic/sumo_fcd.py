@@ -33,6 +33,7 @@ KINDS = ("vehicle", "person", "container")
 DEFAULT_START = "2024-01-01T00:00"
 SAMPLE_FIELDS = ("speed", "angle")
 OBJECT_FIELDS = ("type",)
+MAX_SECONDS = 1e11  # about 3,000 years of simulation: beyond, times do not fit in microseconds
 
 
 def head_text(path: pathlib.Path, size: int = 4096) -> str:
@@ -110,10 +111,20 @@ def _read_xml(path: pathlib.Path, options: ImportOptions) -> pa.Table:
     except ET.ParseError as exc:
         raise InputError(path, f"not well-formed XML ({exc})", where=f"line {exc.position[0]}") from exc
     table = pa.table({k: pa.array(v, type=pa.string()) for k, v in columns.items()})
-    numeric = {k: pc.cast(table[k], pa.float64()) for k in ("timestep_time", "x", "y", "z", "speed", "angle")}
-    for key, value in numeric.items():
-        table = table.set_column(table.column_names.index(key), key, value)
+    for key in ("timestep_time", "x", "y", "z", "speed", "angle"):
+        table = table.set_column(table.column_names.index(key), key, _numbers(table[key]))
     return table
+
+
+def _numbers(column: pa.ChunkedArray) -> pa.Array:
+    """Text as float64; what is not a number (``abc``, empty) becomes null (then skipped or left empty)."""
+    try:
+        return pc.cast(column, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        import pandas as pd
+
+        values = pd.to_numeric(pd.Series(column.to_pylist(), dtype=object), errors="coerce").to_numpy(np.float64)
+        return pa.array(values, mask=np.isnan(values))
 
 
 def _read_table(path: pathlib.Path) -> pa.Table:
@@ -129,7 +140,10 @@ def _read_table(path: pathlib.Path) -> pa.Table:
 def _normalise(table: pa.Table, path: pathlib.Path, report: ImportReport) -> dict[str, np.ndarray]:
     """One row per object sample with columns time, kind, id, x, y, z, speed, angle, type."""
     if "kind" in table.column_names:  # from the XML reader
-        parts = [table]
+        no_id = np.flatnonzero(pc.is_null(table["id"]).to_numpy(zero_copy_only=False))
+        for row in no_id[:1000].tolist():
+            report.skip(f"{table['kind'][row].as_py()} {row + 1}", "a sample with data but no object id")
+        parts = [table.filter(pc.is_valid(table["id"]))]
     else:
         parts = []
         for kind in KINDS:
@@ -153,9 +167,10 @@ def _normalise(table: pa.Table, path: pathlib.Path, report: ImportReport) -> dic
         column = pa.chunked_array([c for chunk in chunks for c in chunk.chunks], type=chunks[0].type)
         out[key] = column.to_numpy() if kind == "s" else pc.fill_null(column, np.nan).to_numpy()
     out["time"] = out.pop("timestep_time")
-    bad = np.isnan(out["x"]) | np.isnan(out["y"]) | np.isnan(out["time"])
+    bad = ~(np.isfinite(out["x"]) & np.isfinite(out["y"]) & np.isfinite(out["time"]))
+    bad |= np.abs(np.nan_to_num(out["time"])) > MAX_SECONDS  # microseconds must fit in int64
     for row in np.flatnonzero(bad)[:1000]:
-        report.skip(f"{out['kind'][row]} {out['id'][row]}", "sample without x, y or time")
+        report.skip(f"{out['kind'][row]} {out['id'][row]}", "sample without x, y or time (or not a finite number)")
     keep = ~bad
     return {k: v[keep] for k, v in out.items()}
 
@@ -202,7 +217,7 @@ def _georeference(x: np.ndarray, y: np.ndarray, path: pathlib.Path, options: Imp
             crs = normalize_crs(proj)
         except ValueError as exc:
             raise InputError(net, f"projParameter: {exc}") from exc
-        report.detected["network"] = f"{pathlib.Path(net).name}: offset {dx:g},{dy:g}, {proj}"
+        report.detected["network"] = f"{pathlib.Path(net).name}: offset {dx:.2f}, {dy:.2f} (subtracted), {proj}"
         return crs, x - dx, y - dy
     if np.nanmax(np.abs(x)) <= 180 and np.nanmax(np.abs(y)) <= 90:
         report.detected["coordinates"] = "lon/lat (--fcd-output.geo)"

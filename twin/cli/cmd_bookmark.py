@@ -9,10 +9,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 
+from twin.cli.output import dump_json
 from twin.errors import ProjectError
 from twin.scene.camera import PRESETS
 
@@ -107,8 +107,7 @@ def _add(project, store, args: argparse.Namespace) -> int:
 def _list(store, tz: str, *, as_json: bool) -> int:
     marks = store.bookmarks()
     if as_json:
-        json.dump([m.summary(tz) for m in marks], sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        dump_json([m.summary(tz) for m in marks], indent=2)  # strict JSON: NaN and infinities as null
         return 0
     if not marks:
         print("no bookmarks (add one with: twin bookmark PROJECT add NAME --camera iso)", file=sys.stderr)

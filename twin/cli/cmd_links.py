@@ -9,10 +9,10 @@ contribute and stores their links in the project (docs/links.md).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from zoneinfo import ZoneInfo
 
+from twin.cli.output import dump_json
 from twin.errors import ProjectError
 
 
@@ -70,8 +70,7 @@ def run(args: argparse.Namespace) -> int:
         table = read_links(project, layer=args.layer, fids=None if args.fid is None else [args.fid])
         rows = rows_of(table, project.timezone)
     if args.json:
-        json.dump(rows, sys.stdout, ensure_ascii=False)
-        sys.stdout.write("\n")
+        dump_json(rows)  # strict JSON: NaN and infinities as null
         return 0
     if not rows:
         what = f"feature {args.fid} of {args.layer!r}" if args.fid is not None else f"layer {args.layer!r}"

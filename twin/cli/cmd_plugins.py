@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import sys
 import textwrap
 
+from twin.cli.output import dump_json
 from twin.plugins.registry import PluginRecord, PluginRegistry, registry as default_registry
 from twin.plugins.sections import LABELS
 
@@ -49,8 +49,7 @@ def run(args: argparse.Namespace, *, registry: PluginRegistry | None = None) -> 
 def _list(reg: PluginRegistry, *, as_json: bool) -> int:
     records = reg.records()
     if as_json:
-        json.dump([r.to_dict() for r in records], sys.stdout, ensure_ascii=False)
-        sys.stdout.write("\n")
+        dump_json([r.to_dict() for r in records])  # strict JSON: NaN and infinities as null
         return 0
     if not records:
         print("no plugins installed (entry point group 'twin.plugins')", file=sys.stderr)
@@ -90,8 +89,7 @@ def _check(reg: PluginRegistry, *, as_json: bool) -> int:
     if as_json:
         out = [{"name": records[k].name, "version": records[k].version, "ok": not problems, "problems": problems}
                for k, problems in results.items()]
-        json.dump(out, sys.stdout, ensure_ascii=False)
-        sys.stdout.write("\n")
+        dump_json(out)  # strict JSON: NaN and infinities as null
     else:
         for key, problems in results.items():
             record = records[key]
@@ -147,8 +145,7 @@ def _samples(reg: PluginRegistry, *, as_json: bool) -> int:
                     "stage": contribution.fields.get("stage"), "service": contribution.fields.get("service"),
                     "paths": paths})
     if as_json:
-        json.dump(out, sys.stdout, ensure_ascii=False)
-        sys.stdout.write("\n")
+        dump_json(out)  # strict JSON: NaN and infinities as null
     else:
         for item in out:
             print(f"{item['id']} ({item['plugin']}): {item['title']}")

@@ -7,8 +7,9 @@ from bookmark to bookmark; play it in the app (F5) or write it with ``twin movie
 from __future__ import annotations
 
 import argparse
-import json
 import sys
+
+from twin.cli.output import dump_json
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -44,8 +45,7 @@ def run(args: argparse.Namespace) -> int:
             if args.json:
                 data = [{"name": t.name, "description": t.description, "duration": t.duration,
                          "stops": [s.to_dict() for s in t.stops]} for t in tours]
-                json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
-                sys.stdout.write("\n")
+                dump_json(data, indent=2)  # strict JSON: NaN and infinities as null
             elif not tours:
                 print("no tours (add one with: twin tour PROJECT add NAME BOOKMARK BOOKMARK ...)", file=sys.stderr)
             for tour in tours if not args.json else []:

@@ -90,6 +90,8 @@ def read_file(
     datas = list(result) if isinstance(result, (list, tuple)) else [result]
     if not datas:
         raise InputError(path, "nothing to import")
+    if not any(usable(data) for data in datas):
+        raise InputError(path, no_usable_reason(datas))
     if options.strict:
         for data in datas:
             if data.report.skipped:
@@ -99,10 +101,31 @@ def read_file(
     return contribution, datas
 
 
+def usable(data: LayerData) -> bool:
+    """True when a layer holds something to write: a feature with a geometry, a mesh part or a table row."""
+    if any(table.num_rows for table in data.tables.values()):
+        return True
+    if data.mesh is not None and data.mesh.part_count:
+        return True
+    features = data.features
+    if "geometry" not in features.column_names:
+        return features.num_rows > 0
+    return features.num_rows > features.column("geometry").null_count
+
+
+def no_usable_reason(datas: list[LayerData]) -> str:
+    """Why a file gave nothing to import, quoting the importer's first reason for skipping."""
+    skipped = [item for data in datas for item in data.report.skipped]
+    if not skipped:
+        return "no usable feature (nothing with a geometry)"
+    first = skipped[0]
+    return f"no usable feature: {first.where}: {first.reason} ({len(skipped)} skipped)"
+
+
 def layer_names(project, path: pathlib.Path, datas: list[LayerData], wanted: str | None) -> list[str]:
     """Names for the new layers: ``--layer`` or the file's stem, plus the part name for multi-layer files."""
     stem = path.name
-    for suffix in (".city.jsonl", ".city.json", ".geojson", ".gpkg", ".json", ".csv", ".shp", ".parquet", ".osm", ".xml", ".zip"):
+    for suffix in (".city.jsonl", ".city.json", ".citygml", ".gml", ".geojson", ".gpkg", ".json", ".csv", ".shp", ".parquet", ".osm", ".xml", ".zip"):
         if stem.lower().endswith(suffix):
             stem = stem[: -len(suffix)]
             break

@@ -22,6 +22,7 @@ from typing import Any, Callable
 from twin.errors import ImportCancelled
 from twin.io.importing import layer_names, read_file, sha256_of
 from twin.io.options import ImportOptions
+from twin.io.placement import check_placement, project_extent
 from twin.layerdata import ImportReport, LayerData
 from twin.plugins.manifest import Contribution
 from twin.plugins.registry import PluginRegistry
@@ -41,6 +42,8 @@ class ImportPlan:
     datas: list[LayerData]
     options: ImportOptions
     suggestion: Suggestion
+    #: sha256 of the source file, taken while reading (so that the write holds the project only briefly)
+    sha256: str | None = None
 
     @property
     def feature_count(self) -> int:
@@ -107,11 +110,8 @@ class ImportService:
     def plan(self, path: str | pathlib.Path, options: ImportOptions | None = None, *,
              importer: str | None = None) -> ImportPlan:
         """Read ``path`` with its importer (``importer`` id forces one); the project is not touched."""
-        path = pathlib.Path(path)
         options = options or ImportOptions(timezone=self.project.timezone)
-        contribution, datas = read_file(path, options, registry=self.registry, importer=importer)
-        suggestion = suggest_for_data(path, datas, registry=self.registry)
-        return ImportPlan(path=path, importer=contribution, datas=datas, options=options, suggestion=suggestion)
+        return plan_file(path, options, registry=self.registry, importer=importer)
 
     def write(self, plan: ImportPlan, *, name: str | None = None, stage: int | None = None,
               service: str | None = None, suggest: bool = False, progress: Progress | None = None,
@@ -120,18 +120,36 @@ class ImportService:
         plan's suggestion and says so in each report. Cancelling is possible until the write starts."""
         report = progress or (lambda fraction, message: None)
         report(0.0, "hashing the source file")
-        digest = sha256_of(plan.path) if plan.path.is_file() else None
+        digest = plan.sha256 or (sha256_of(plan.path) if plan.path.is_file() else None)
         if cancelled is not None and cancelled():
             raise ImportCancelled("import cancelled; the project is unchanged")
+        places = None  # (stage, service) per layer: each layer's suggestion reads its own kind and columns
         if suggest and (stage is None or service is None):
-            stage, service = _apply_suggestion(plan, stage, service)
+            places = [_apply_suggestion(plan, data, stage, service, self.registry) for data in plan.datas]
         names = layer_names(self.project, plan.path, plan.datas, name or None)
+        check_placement(plan.path, plan.datas, self.project.crs, project_extent(self.project.layers()),
+                        force=plan.options.force)  # another country: refused (docs/importers.md)
+        for data in plan.datas:  # the zone its naive times were read in, unless the data names its own
+            if data.time_span and not data.properties.get("timezone"):
+                data.properties["timezone"] = plan.options.timezone
         report(0.3, "writing to the project")
         layers = write_layers(self.project, list(zip(plan.datas, names)), stage=stage, service=service or None,
-                              source_file=str(plan.path.resolve()), source_sha256=digest)
+                              source_file=str(plan.path.resolve()), source_sha256=digest, places=places)
+        self.project.save()  # checkpoint now: a crash later leaves no log to replay (docs/security.md)
         report(1.0, "done")
         return ImportOutcome(path=plan.path, importer=plan.importer.id, layers=layers,
                              reports=[d.report for d in plan.datas])
+
+
+def plan_file(path: str | pathlib.Path, options: ImportOptions, *, registry: PluginRegistry | None = None,
+              importer: str | None = None) -> ImportPlan:
+    """Read ``path`` into a plan with no project open (``twin import`` reads before it takes the write lock)."""
+    path = pathlib.Path(path)
+    contribution, datas = read_file(path, options, registry=registry, importer=importer)
+    suggestion = suggest_for_data(path, datas, registry=registry)
+    digest = sha256_of(path) if path.is_file() else None
+    return ImportPlan(path=path, importer=contribution, datas=datas, options=options, suggestion=suggestion,
+                      sha256=digest)
 
 
 def import_file(
@@ -154,16 +172,17 @@ def import_file(
     return outcome
 
 
-def _apply_suggestion(plan: ImportPlan, stage: int | None, service: str | None) -> tuple[int | None, str | None]:
-    """Fill a missing stage/service from the plan's suggestion; say so in every report."""
-    suggestion = plan.suggestion
+def _apply_suggestion(plan: ImportPlan, data: LayerData, stage: int | None, service: str | None,
+                      registry: PluginRegistry | None) -> tuple[int | None, str | None]:
+    """Fill a missing stage/service of one layer from its own suggestion (its kind, its columns: a polygons
+    layer of a CityJSON file is not told it is 'buildings'); say so in its report."""
+    suggestion = plan.suggestion if len(plan.datas) == 1 else suggest_for_data(plan.path, [data], registry=registry)
     picked = Suggestion(
         stage=suggestion.stage if stage is None else None, service=suggestion.service if service is None else None,
         stage_reason=suggestion.stage_reason, service_reason=suggestion.service_reason,
     )
     if picked:
-        for data in plan.datas:
-            data.report.note(f"suggested {picked.describe()}; choose with --stage/--service")
+        data.report.note(f"suggested {picked.describe()}; choose with --stage/--service")
     return (stage if stage is not None else picked.stage), (service if service is not None else picked.service)
 
 

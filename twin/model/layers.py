@@ -77,6 +77,16 @@ class LayerState:
     def service(self) -> str | None:
         return self._info.service
 
+    @property
+    def broken(self) -> str | None:
+        """Why the layer cannot be read at all (its catalogue entry, docs/security.md): listed, never drawn."""
+        return self._info.broken
+
+    @property
+    def problems(self) -> list[str]:
+        """Everything wrong with the layer, one line each: broken, repaired catalogue values, its style."""
+        return [p for p in (self._info.broken, *self._info.problems, self.problem) if p]
+
     def set_info(self, info: LayerInfo) -> None:
         """A new catalogue entry for this layer (after a rename or a stage/service change)."""
         old = self._info

@@ -3,8 +3,9 @@
 The entry point value names a package and a manifest file inside it
 (``twin_plugins.formats:twin.toml``). Discovery finds the manifest file through the import
 system without running the plugin's code (not even its ``__init__``); contribution code is
-imported on first use. A plugin whose manifest is broken, whose code fails to import or whose
-code raises is disabled with its error, and everything else keeps working.
+imported on first use. A plugin whose manifest is broken or whose code fails to import (or calls
+``sys.exit`` while importing) is disabled with its error; a call of its code that raises is an error of
+that call only (one file fails, naming the importer and the file), and everything else keeps working.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ log = logging.getLogger(__name__)
 
 
 class PluginError(TwinError):
-    """A plugin's code could not be loaded or raised; the plugin has been disabled."""
+    """A plugin's code could not be loaded (the plugin is then disabled) or raised on one call."""
 
 
 @dataclasses.dataclass
@@ -193,7 +194,7 @@ class PluginRegistry:
             raise PluginError(f"plugin {contribution.plugin} is disabled: {record.error}")
         try:
             return contribution.load(key)
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:  # a module calling sys.exit on import must not end the command
             error = f"{contribution.label}: cannot load {contribution.fields.get(key)} ({_one_line(exc)})"
             self.disable(contribution.plugin, error, reported=True)
             raise PluginError(f"plugin {contribution.plugin}: {error}; the plugin is disabled") from exc
@@ -202,9 +203,10 @@ class PluginRegistry:
         """Load and call a contribution's code.
 
         :class:`~twin.errors.TwinError` (bad input, cancel) passes through unchanged. Any other
-        exception is a plugin bug: the plugin is disabled and :class:`PluginError` names the plugin,
-        the contribution and the file (the first argument when it is a path). A crashing ``sniff``
-        answers ``False`` instead, so the other importers are still tried.
+        exception (``sys.exit`` included) is a bug of this call: :class:`PluginError` names the plugin,
+        the contribution and the file (the first argument when it is a path), and the plugin stays
+        enabled for the next file; only code that cannot be loaded disables a plugin. A crashing
+        ``sniff`` logs a warning and answers ``False``, so the other importers are still tried.
         """
         record = self.plugins.get(contribution.plugin)
         if key == "sniff" and record is not None and not record.enabled:
@@ -220,14 +222,14 @@ class PluginRegistry:
             return fn(*args, **kwargs)
         except TwinError:
             raise
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:
             subject = _subject(args)
             where = f" on {subject}" if subject else ""
             error = f"{contribution.label} ({key}) failed{where}: {_one_line(exc)}"
-            self.disable(contribution.plugin, error, reported=key != "sniff")
             if key == "sniff":
+                log.warning("plugin %s: %s; the file is left to the other importers", contribution.plugin, error)
                 return False
-            raise PluginError(f"plugin {contribution.plugin}: {error}; the plugin is disabled") from exc
+            raise PluginError(f"plugin {contribution.plugin}: {error}") from exc
 
     def importers_for(self, path: str | pathlib.Path) -> list[Contribution]:
         """Importers whose file patterns match ``path``, best first (``priority``, then pattern length)."""

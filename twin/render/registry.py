@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 
+from twin.errors import ProjectError
 from twin.plugins.manifest import load_reference
 from twin.plugins.registry import PluginRegistry, registry as default_plugins
 from twin.scene.origin import LocalOrigin
@@ -67,7 +68,7 @@ def visual_class(kind: str, *, plugins: PluginRegistry | None = None) -> type | 
 def geometry_kind(project: Project, layer: LayerInfo) -> str | None:
     """The built-in kind for a layer's most common geometry type, or None without geometries."""
     table = project.query(
-        f'SELECT upper(ST_GeometryType(geom)::VARCHAR) AS t, count(*) AS n FROM "{layer.table_name}" '
+        f"SELECT upper(ST_GeometryType(geom)::VARCHAR) AS t, count(*) AS n FROM {layer.ref()} "
         "WHERE geom IS NOT NULL GROUP BY 1 ORDER BY n DESC, t"
     )
     for name in table.column("t").to_pylist():
@@ -77,7 +78,10 @@ def geometry_kind(project: Project, layer: LayerInfo) -> str | None:
 
 
 def create_visual(project: Project, layer: LayerInfo, origin: LocalOrigin, *, plugins: PluginRegistry | None = None):
-    """The visual of a layer: by its kind, else by its geometry type; None when it has nothing to draw."""
+    """The visual of a layer: by its kind, else by its geometry type; None when it has nothing to draw.
+    ProjectError when the layer is broken (its catalogue entry cannot be read: it is listed, never drawn)."""
+    if layer.broken:
+        raise ProjectError(layer.broken)
     cls = visual_class(layer.kind, plugins=plugins)
     if cls is None:
         fallback = geometry_kind(project, layer)

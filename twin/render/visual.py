@@ -45,6 +45,8 @@ class Part:
     opacity: float | None = None
     #: material: ambient, diffuse, specular
     material: tuple[float, float, float] = (0.28, 0.75, 0.05)
+    #: sized on screen: the mesh is moved to the view's scale before each frame (``twin.scene.screen``)
+    screen: Any = None
 
 
 def darker(color: str, factor: float = 0.6) -> str:
@@ -149,7 +151,20 @@ class MeshVisual(Visual, abc.ABC):
 
     def geometry_key(self, style: Style) -> tuple:
         """The style fields that change the meshes (others only recolour)."""
-        return (style.size, style.extrude, style.lod)
+        return (style.size, style.size_units, style.extrude, style.lod)
+
+    def set_scale(self, metres_per_pixel: float) -> bool:
+        """The view's scale (before each frame): parts sized on screen follow it; True when they moved."""
+        moved = False
+        for part in (self.parts or {}).values():
+            if part.screen is not None and part.mesh.n_points == len(part.screen.anchors):
+                moved = part.screen.resize(part.mesh, metres_per_pixel) or moved
+        if moved and self.plotter is not None:
+            if self._view is not None:
+                self._draw()  # the lens's pieces are copies of the parts
+            elif self._highlighted:
+                self._draw_highlight()
+        return moved
 
     def flat_roofs(self) -> bool:
         """True when roofs should be drawn like a massing model (LoD1) rather than in roof colours."""
@@ -363,8 +378,8 @@ def _child_links(project: Project, layer: LayerInfo) -> tuple[np.ndarray, np.nda
     if columns.num_rows == 0:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
     links = project.query(
-        f'SELECT c.parent_fid::BIGINT AS parent, c.fid AS child FROM "{layer.table_name}" c WHERE c.parent_fid IS NOT NULL '
-        f'UNION ALL SELECT g.parent_fid::BIGINT, c.fid FROM "{layer.table_name}" c '
-        f'JOIN "{layer.table_name}" g ON c.parent_fid = g.fid WHERE g.parent_fid IS NOT NULL'
+        f"SELECT c.parent_fid::BIGINT AS parent, c.fid AS child FROM {layer.ref()} c WHERE c.parent_fid IS NOT NULL "
+        f"UNION ALL SELECT g.parent_fid::BIGINT, c.fid FROM {layer.ref()} c "
+        f"JOIN {layer.ref()} g ON c.parent_fid = g.fid WHERE g.parent_fid IS NOT NULL"
     )
     return (links.column("parent").to_numpy().astype(np.int64), links.column("child").to_numpy().astype(np.int64))

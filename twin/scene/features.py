@@ -12,6 +12,8 @@ import numpy as np
 import pyarrow as pa
 import shapely
 
+from twin.store.identifiers import quote
+from twin.scene.drawable import finite_only
 from twin.store.project import LayerInfo, Project
 
 
@@ -31,18 +33,19 @@ class FeatureGeometries:
 def read_geometries(project: Project, layer: LayerInfo) -> FeatureGeometries:
     """All non-empty geometries of a layer, in fid order, read through Arrow and shapely (vectorised)."""
     table = project.query(
-        f'SELECT fid, ST_AsWKB(geom) AS wkb FROM "{layer.table_name}" '
+        f"SELECT fid, ST_AsWKB(geom) AS wkb FROM {layer.ref()} "
         "WHERE geom IS NOT NULL AND NOT ST_IsEmpty(geom) ORDER BY fid"
     )
     if table.num_rows == 0:
         return FeatureGeometries(np.empty(0, dtype=np.int64), np.empty(0, dtype=object))
     wkb = table.column("wkb").combine_chunks().to_numpy(zero_copy_only=False)
-    return FeatureGeometries(table.column("fid").to_numpy().astype(np.int64), shapely.from_wkb(wkb))
+    geoms, fids = finite_only(layer.name, shapely.from_wkb(wkb), table.column("fid").to_numpy().astype(np.int64))
+    return FeatureGeometries(fids, geoms)
 
 
 def attribute_types(project: Project, layer: LayerInfo) -> dict[str, pa.DataType]:
     """Attribute columns of a layer and their Arrow types (without ``fid`` and ``geom``)."""
-    schema = project.query(f'SELECT * EXCLUDE (geom) FROM "{layer.table_name}" LIMIT 0').schema
+    schema = project.query(f"SELECT * EXCLUDE (geom) FROM {layer.ref()} LIMIT 0").schema
     return {field.name: field.type for field in schema if field.name != "fid"}
 
 
@@ -61,7 +64,7 @@ def find_column(names: list[str] | dict[str, object], candidates: tuple[str, ...
 
 def numeric_column(project: Project, layer: LayerInfo, name: str) -> np.ndarray:
     """A column as float64 in fid order (text is converted where it reads as a number; else NaN)."""
-    table = project.query(f'SELECT TRY_CAST("{name}" AS DOUBLE) AS v FROM "{layer.table_name}" ORDER BY fid')
+    table = project.query(f"SELECT TRY_CAST({quote(name)} AS DOUBLE) AS v FROM {layer.ref()} ORDER BY fid")
     return table.column("v").to_numpy(zero_copy_only=False).astype(np.float64)
 
 
@@ -69,7 +72,7 @@ def text_column(project: Project, layer: LayerInfo, name: str) -> tuple[np.ndarr
     """A column as category codes in fid order (-1 = missing or blank) and the distinct texts."""
     import pyarrow.compute as pc
 
-    sql = f'SELECT nullif(trim(CAST("{name}" AS VARCHAR)), \'\') AS v FROM "{layer.table_name}" ORDER BY fid'
+    sql = f"SELECT nullif(trim(CAST({quote(name)} AS VARCHAR)), '') AS v FROM {layer.ref()} ORDER BY fid"
     encoded = pc.dictionary_encode(project.query(sql).column("v")).combine_chunks()
     codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
     return codes, encoded.dictionary.to_pylist()

@@ -45,7 +45,7 @@ def has_mesh(project: Project, layer: LayerInfo) -> bool:
 
 def mesh_lods(project: Project, layer: LayerInfo) -> list[str]:
     """The LoDs present in a layer's mesh table, lowest first (``["1.2", "1.3", "2.2"]``)."""
-    rows = project.query(f'SELECT DISTINCT lod FROM "{layer.mesh_table}"').column("lod").to_pylist()
+    rows = project.query(f"SELECT DISTINCT lod FROM {layer.ref('mesh')}").column("lod").to_pylist()
     return sorted((r for r in rows if r is not None), key=_lod_key)
 
 
@@ -69,7 +69,7 @@ def chosen_lod(project: Project, layer: LayerInfo, lod: str | None = None) -> st
 
 def read_mesh_rows(project: Project, layer: LayerInfo, *, lod: str | None = None) -> MeshRows:
     """The mesh rows to draw: per feature the wanted LoD, falling back to its highest LoD."""
-    table = f'"{layer.mesh_table}"'
+    table = layer.ref("mesh")
     lods = mesh_lods(project, layer)
     want = chosen_lod(project, layer, lod)
     if len(lods) <= 1:

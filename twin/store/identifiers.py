@@ -11,7 +11,8 @@ import re
 
 from twin.errors import ProjectError
 
-_LAYER_TABLE = re.compile(r"^lyr_[0-9]+(_[a-z][a-z0-9_]*)?$")
+_LAYER_TABLE = re.compile(r"lyr_[0-9]+(_[a-z][a-z0-9_]*)?")  # always fullmatch: "$" would let "\n" through
+_MAIN_TABLE = re.compile(r"lyr_[0-9]+")
 
 
 def quote(name: str) -> str:
@@ -22,8 +23,13 @@ def quote(name: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
+def is_layer_table(name: object, *, suffix: bool = True) -> bool:
+    """True when ``name`` is ``lyr_<n>`` (or, with ``suffix``, ``lyr_<n>_<suffix>``)."""
+    return isinstance(name, str) and bool((_LAYER_TABLE if suffix else _MAIN_TABLE).fullmatch(name))
+
+
 def table_ref(table: str) -> str:
     """The quoted name of a layer table; ProjectError when ``table`` is not ``lyr_<n>`` or ``lyr_<n>_<suffix>``."""
-    if not isinstance(table, str) or not _LAYER_TABLE.match(table):
+    if not is_layer_table(table):
         raise ProjectError(f"{table!r} is not the name of a layer table (lyr_<number>[_<suffix>])")
     return quote(table)

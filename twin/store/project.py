@@ -9,7 +9,8 @@ import json
 import pathlib
 import shutil
 import threading
-from collections.abc import Iterator
+import weakref
+from collections.abc import Iterable, Iterator
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,10 +19,16 @@ import numpy as np
 import pyarrow as pa
 
 from twin.errors import ProjectError
-from twin.store import schema
+from twin.printable import visible
+from twin.store import catalogue, recovery, schema
+from twin.store.identifiers import is_layer_table, table_ref
 from twin.store.spatial import connect
 
 PROJECT_SUFFIX = ".twin.duckdb"
+#: seconds a shared project (the window) stays read-write after its last write (see Project.writing)
+WRITE_GRACE_S = 2.0
+#: seconds an open waits for another process holding the file for a moment (see Project.open)
+OPEN_WAIT_S = 3.0
 DEFAULT_TIMEZONE = "Asia/Seoul"
 
 
@@ -46,20 +53,44 @@ class LayerInfo:
     properties: dict[str, Any]
     style: dict[str, Any]
     position: int
+    #: odd catalogue values that were repaired (one line each, naming the project, the layer and the field)
+    problems: tuple[str, ...] = ()
+    #: why the layer cannot be read at all (it is listed, never queried nor drawn), or None
+    broken: str | None = None
 
     @property
     def mesh_table(self) -> str:
         return f"{self.table_name}_mesh"
 
+    def ref(self, suffix: str | None = None) -> str:
+        """The layer's table (or its ``lyr_<id>_<suffix>`` table) as quoted SQL, validated by
+        :func:`twin.store.identifiers.table_ref`; ProjectError saying why when the layer is broken."""
+        if self.broken:
+            raise ProjectError(self.broken)
+        return table_ref(self.table_name if suffix is None else self.table(suffix))
+
     def table(self, suffix: str) -> str:
         """Name of an extra table of this layer (e.g. ``track``)."""
         return f"{self.table_name}_{suffix}"
 
+    def time_zone(self, default: str = DEFAULT_TIMEZONE) -> str:
+        """The zone of this layer's times (``properties["timezone"]``: a GTFS agency's, or the zone its source
+        times were read in), else ``default`` (the project's). docs/timeline.md"""
+        name = self.properties.get("timezone") if isinstance(self.properties, dict) else None
+        if isinstance(name, str) and name.strip():
+            try:
+                ZoneInfo(name)
+                return name
+            except (ValueError, KeyError):  # ZoneInfoNotFoundError is a KeyError
+                pass
+        return default
+
     def summary(self, tz: str = DEFAULT_TIMEZONE) -> dict[str, Any]:
-        """The JSON form of ``twin info --json``."""
+        """The JSON form of ``twin info --json``: the time span with the offset of the layer's own zone."""
         span = None
+        layer_tz = self.time_zone(tz)
         if self.time_span:
-            zone = ZoneInfo(tz)
+            zone = ZoneInfo(layer_tz)
             span = [t.astimezone(zone).isoformat() for t in self.time_span]
         return {
             "name": self.name,
@@ -69,36 +100,17 @@ class LayerInfo:
             "features": self.feature_count,
             "bbox": list(self.bbox) if self.bbox else None,
             "time_span": span,
+            "timezone": layer_tz if self.time_span else None,
+            **({"problems": [p for p in (self.broken, *self.problems) if p]} if self.broken or self.problems else {}),
         }
 
 
-_LAYER_COLUMNS = (
-    "id, name, kind, stage, service, source_file, source_sha256, source_crs, imported_at, feature_count, "
-    "xmin, ymin, xmax, ymax, zmin, zmax, t_start, t_end, table_name, properties, style, position"
-)
+_LAYER_COLUMNS = catalogue.LAYER_COLUMNS
 
 
-def _layer_from_row(row: tuple) -> LayerInfo:
-    (lid, name, kind, stage, service, src, sha, scrs, at, count, x0, y0, x1, y1, z0, z1, t0, t1, table, props, style, pos) = row
-    return LayerInfo(
-        id=lid,
-        name=name,
-        kind=kind,
-        stage=stage,
-        service=service,
-        source_file=src,
-        source_sha256=sha,
-        source_crs=scrs,
-        imported_at=at,
-        feature_count=int(count),
-        bbox=(x0, y0, x1, y1) if x0 is not None else None,
-        zrange=(z0, z1) if z0 is not None else None,
-        time_span=(t0, t1) if t0 is not None else None,
-        table_name=table,
-        properties=json.loads(props or "{}"),
-        style=json.loads(style or "{}"),
-        position=pos,
-    )
+def _layer_from_row(row: tuple, tables: set[str] | None = None, path: pathlib.Path | None = None) -> LayerInfo:
+    """A catalogue row as a LayerInfo, every value checked (:func:`twin.store.catalogue.layer_fields`)."""
+    return LayerInfo(**catalogue.layer_fields(row, tables=tables, path=path))
 
 
 def with_project_suffix(path: str | pathlib.Path) -> pathlib.Path:
@@ -122,6 +134,13 @@ class Project:
         self.con = con
         self.created = created
         self.lock = threading.RLock()
+        self._shared = False  # held read-only between writes (see :meth:`writing`)
+        self._writing_depth = 0
+        self._options: dict[str, Any] = {}
+        self._cursors: weakref.WeakSet = weakref.WeakSet()
+        self._held_rw = False  # a shared project between a write and its release
+        self._release_timer: threading.Timer | None = None
+        self._closed = False
 
     # ----- opening -------------------------------------------------------------------------
     @classmethod
@@ -133,11 +152,21 @@ class Project:
         crs: str | None = None,
         timezone: str | None = None,
         read_only: bool = False,
+        allowed_directories: Iterable[str | pathlib.Path] = (),
+        shared: bool = False,
+        wait: float = OPEN_WAIT_S,
     ) -> "Project":
         """Open a project file; with ``create`` make it when missing. ``None`` opens an in-memory project.
 
         ``crs`` fixes the project CRS of a new project (else it is chosen at the first import);
-        ``timezone`` is the zone in which source times without an offset are read.
+        ``timezone`` is the zone in which source times without an offset are read. The connection to a
+        file reaches no other file (DuckDB's external access is off and locked, docs/security.md) except
+        inside ``allowed_directories`` (external datasets that layers reference by path).
+
+        A write-ahead log left by a crashed writer is folded into the file first (:mod:`twin.store.recovery`).
+        ``shared`` (the window) keeps the file open read-only, so other commands can read it, and re-opens it
+        read-write only for the moment of each write (:meth:`writing`). A file another process holds gives
+        one line naming it (``the project is busy: ...``) after retrying for up to ``wait`` seconds.
         """
         target = pathlib.Path(path) if path is not None else None
         exists = target is not None and target.exists()
@@ -149,20 +178,31 @@ class Project:
             _check_duckdb_file(target)
         if target is not None and not exists:
             target.parent.mkdir(parents=True, exist_ok=True)
+        options = {"external_access": target is None, "allowed_directories": tuple(allowed_directories)}
         try:
-            con = connect(target if target is not None else ":memory:", read_only=read_only and exists)
+            if exists:
+                recovery.recover(target, lambda p, read_only: connect(p, read_only=read_only, **options), wait=wait)
+            con = recovery.connect_waiting(target if target is not None else ":memory:", connect,
+                                           read_only=read_only and exists, wait=wait, **options)
         except duckdb.Error as exc:
             raise ProjectError(f"{target}: not a Smart City Twin project ({exc})") from exc
-        con.execute("SET TimeZone = 'UTC'")
         project = cls(target, con, created=not exists)
+        project._options = options
         if exists:
-            project._check_existing()
+            try:
+                project._check_existing()
+            except BaseException:
+                con.close()
+                raise
         else:
             project._initialise(crs=crs, timezone=timezone)
         if crs and exists and project.crs and project.crs != _normalise_project_crs(crs):
             raise ProjectError(f"{target}: project CRS is {project.crs}; it cannot change to {crs}")
         if crs and exists and not project.crs:
             project.set_meta("crs", _normalise_project_crs(crs))
+        if shared and target is not None and not read_only:
+            project._shared = True
+            project._reconnect(read_only=True, wait=10.0)
         return project
 
     def _initialise(self, *, crs: str | None, timezone: str | None) -> None:
@@ -181,8 +221,9 @@ class Project:
         tables = {r[0] for r in self.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
         if "meta" not in tables or "layers" not in tables:
             raise ProjectError(f"{self.path}: a DuckDB file, but not a Smart City Twin project (no catalogue)")
-        version = int(self.meta("schema_version") or 0)
+        version = catalogue.schema_version(self.meta("schema_version"), self.path)
         schema.migrate(self.con, version)
+        catalogue.check_meta(self.meta, self.path)
 
     # ----- metadata ------------------------------------------------------------------------
     def meta(self, key: str) -> str | None:
@@ -192,7 +233,7 @@ class Project:
         return row[0] if row else None
 
     def set_meta(self, key: str, value: str) -> None:
-        with self.lock:
+        with self.writing():
             self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
 
     @property
@@ -206,19 +247,34 @@ class Project:
 
     # ----- layers --------------------------------------------------------------------------
     def layers(self) -> list[LayerInfo]:
-        """All layers in display order."""
+        """All layers in display order (a layer whose catalogue row cannot be read is listed as ``broken``)."""
         with self.lock:
-            rows = self.con.execute(f"SELECT {_LAYER_COLUMNS} FROM layers ORDER BY position, id").fetchall()
-        return [_layer_from_row(r) for r in rows]
+            rows = self._catalogue_rows("ORDER BY position, id", [])
+            tables = self._table_names()
+        layers = [_layer_from_row(r, tables, self.path) for r in rows]
+        return sorted(layers, key=lambda layer: (layer.position, layer.id))
 
     def layer(self, name: str) -> LayerInfo:
         """One layer by name; :class:`ProjectError` naming the known layers when missing."""
         with self.lock:
-            row = self.con.execute(f"SELECT {_LAYER_COLUMNS} FROM layers WHERE name = ?", [name]).fetchone()
-        if row is None:
-            known = ", ".join(layer.name for layer in self.layers()) or "none"
+            rows = self._catalogue_rows("WHERE name = ?", [name])
+            tables = self._table_names()
+        if not rows:
+            known = visible(", ".join(layer.name for layer in self.layers())) or "none"
             raise ProjectError(f"no layer named {name!r} in {self.path or 'the project'} (layers: {known})")
-        return _layer_from_row(row)
+        return _layer_from_row(rows[0], tables, self.path)
+
+    def _catalogue_rows(self, clause: str, params: list) -> list[tuple]:
+        try:
+            return self.con.execute(f"SELECT {_LAYER_COLUMNS} FROM layers {clause}", params).fetchall()
+        except duckdb.Error as exc:
+            raise ProjectError(f"{self.path or 'the project'}: the layers table cannot be read "
+                               f"({str(exc).splitlines()[0]})") from None
+
+    def _table_names(self) -> set[str]:
+        return {r[0] for r in self.con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main'"
+        ).fetchall()}
 
     def has_layer(self, name: str) -> bool:
         with self.lock:
@@ -238,7 +294,10 @@ class Project:
                 "SELECT table_name FROM duckdb_tables() WHERE table_name = ? OR starts_with(table_name, ?)",
                 [layer.table_name, layer.table_name + "_"],
             ).fetchall()
-        return [r[0] for r in rows if r[0] == layer.table_name or r[0].startswith(layer.table_name + "_")]
+        if not is_layer_table(layer.table_name, suffix=False):  # a catalogue naming no layer table owns none
+            return []
+        return [r[0] for r in rows if is_layer_table(r[0])
+                and (r[0] == layer.table_name or r[0].startswith(layer.table_name + "_"))]
 
     def remove_layer(self, name: str) -> None:
         """Drop a layer and its tables (the import provenance is kept)."""
@@ -247,7 +306,7 @@ class Project:
         layer = self.layer(name)
         with self.transaction():
             for table in self.layer_tables(layer):
-                self.con.execute(f'DROP TABLE "{table}"')
+                self.con.execute(f"DROP TABLE {table_ref(table)}")
             drop_layer_links(self.con, layer.id)
             self.con.execute("DELETE FROM layers WHERE id = ?", [layer.id])
 
@@ -258,19 +317,19 @@ class Project:
         if new_name != name and self.has_layer(new_name):
             raise ProjectError(f"a layer named {new_name!r} already exists")
         layer = self.layer(name)
-        with self.lock:
+        with self.writing():
             self.con.execute("UPDATE layers SET name = ? WHERE id = ?", [new_name, layer.id])
 
     def set_style(self, name: str, style: dict[str, Any]) -> None:
         """Store a layer's style (see :mod:`twin.scene.style`)."""
         layer = self.layer(name)
-        with self.lock:
+        with self.writing():
             self.con.execute("UPDATE layers SET style = ? WHERE id = ?", [json.dumps(style, ensure_ascii=False), layer.id])
 
     def set_layer_fields(self, name: str, *, stage: int | None = ..., service: str | None = ...) -> None:  # type: ignore[assignment]
         """Change a layer's stage and/or service."""
         layer = self.layer(name)
-        with self.lock:
+        with self.writing():
             if stage is not ...:
                 self.con.execute("UPDATE layers SET stage = ? WHERE id = ?", [stage, layer.id])
             if service is not ...:
@@ -278,7 +337,7 @@ class Project:
 
     def set_properties(self, name: str, properties: dict[str, Any]) -> None:
         layer = self.layer(name)
-        with self.lock:
+        with self.writing():
             self.con.execute(
                 "UPDATE layers SET properties = ? WHERE id = ?", [json.dumps(properties, ensure_ascii=False), layer.id]
             )
@@ -296,9 +355,61 @@ class Project:
 
     # ----- SQL -----------------------------------------------------------------------------
     @contextlib.contextmanager
+    def writing(self, *, wait: float = 5.0) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The connection, writable inside the block. A ``shared`` project re-opens its file read-write for
+        the block (waiting up to ``wait`` seconds for readers in other processes) and goes back to read-only
+        :data:`WRITE_GRACE_S` after its last write (checkpointed), so a burst of writes (a slider) re-opens
+        once and other commands can read the file the rest of the time; :meth:`release` goes back at once."""
+        with self.lock:
+            if self._shared and not self._writing_depth and not self._held_rw:
+                self._reconnect(read_only=False, wait=wait)
+                self._held_rw = True
+            self._writing_depth += 1
+            try:
+                yield self.con
+            finally:
+                self._writing_depth -= 1
+                if self._shared and not self._writing_depth:
+                    self._schedule_release()
+
+    def _schedule_release(self) -> None:
+        if self._release_timer is not None:
+            self._release_timer.cancel()
+        self._release_timer = threading.Timer(WRITE_GRACE_S, self.release)
+        self._release_timer.daemon = True
+        self._release_timer.start()
+
+    def release(self) -> None:
+        """A shared project held read-write after a write: checkpoint and go back to read-only now."""
+        with self.lock:
+            if self._release_timer is not None:
+                self._release_timer.cancel()
+                self._release_timer = None
+            if not self._held_rw or self._writing_depth or self._closed:
+                return
+            self.con.execute("CHECKPOINT")
+            self._held_rw = False
+            self._reconnect(read_only=True, wait=10.0)
+
+    def _reconnect(self, *, read_only: bool, wait: float = 0.0) -> None:
+        """Close the connection (and the cursors handed out) and open the file again; on failure to get
+        read-write, the read-only connection is restored before the busy line is raised."""
+        for cursor in list(self._cursors):
+            with contextlib.suppress(duckdb.Error):
+                cursor.close()
+        self.con.close()
+        try:
+            self.con = recovery.connect_waiting(self.path, connect, read_only=read_only, wait=wait, **self._options)
+        except BaseException:
+            if read_only:
+                raise
+            self.con = recovery.connect_waiting(self.path, connect, read_only=True, wait=10.0, **self._options)
+            raise
+
+    @contextlib.contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """One transaction: everything inside commits together or not at all."""
-        with self.lock:
+        with self.lock, self.writing():
             self.con.execute("BEGIN")
             try:
                 yield self.con
@@ -332,7 +443,9 @@ class Project:
 
     @property
     def read_only(self) -> bool:
-        """True when the file was opened read-only."""
+        """True when the file was opened read-only (a ``shared`` project is writable: see :meth:`writing`)."""
+        if self._shared:
+            return False
         with self.lock:
             return schema.is_read_only(self.con)
 
@@ -342,7 +455,9 @@ class Project:
 
         Every change is committed as it is made; this only folds the log into the file, which is what
         a copy of the file needs."""
-        if self.path is not None and not self.read_only:
+        if self._shared:
+            self.release()  # checkpointed, and readable by other programs again
+        elif self.path is not None and not self.read_only:
             with self.lock:
                 self.con.execute("CHECKPOINT")
 
@@ -370,11 +485,18 @@ class Project:
         return target
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
-        """A cursor of its own for another thread (same database, same loaded extensions)."""
-        return self.con.cursor()
+        """A cursor of its own for another thread (same database, same loaded extensions); a shared project
+        closes it when it re-opens the file for a write."""
+        with self.lock:
+            cursor = self.con.cursor()
+            self._cursors.add(cursor)
+        return cursor
 
     def close(self) -> None:
         with self.lock:
+            if self._release_timer is not None:
+                self._release_timer.cancel()
+            self._closed = True
             self.con.close()
 
     def __enter__(self) -> "Project":

@@ -3,8 +3,10 @@
 :class:`ProjectReader` gives the catalogue (layers, CRS, time zone), queries that return Arrow tables or
 numpy arrays, and the time-sorted samples of a track layer, but not the DuckDB connection: each query
 must be exactly one statement that reads (``SELECT``, ``WITH ... SELECT``, ``FROM``, ``DESCRIBE``,
-``SUMMARIZE``, ``EXPLAIN``). Anything else (``DROP``, ``COPY``, ``ATTACH``, ``INSTALL``, ``SET``, several
-statements) is refused with :class:`ReadOnlyError` before it runs.
+``SUMMARIZE``, ``EXPLAIN`` of a SELECT; :func:`twin.store.statements.check_reading`). Anything else
+(``DROP``, ``COPY``, ``ATTACH``, ``INSTALL``, ``SET``, ``PRAGMA``, ``EXPLAIN ANALYZE DELETE``, several
+statements) is refused with :class:`ReadOnlyError` before it runs; and the connection of a project file
+reaches no other file (docs/security.md).
 """
 
 from __future__ import annotations
@@ -18,12 +20,12 @@ import pyarrow as pa
 
 from twin.errors import ProjectError
 from twin.store.project import LayerInfo, Project
+from twin.store.statements import READING, StatementRefused, check_reading
 
-#: statement types a reader runs
-READING = (duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN)
+__all__ = ["READING", "ProjectReader", "ReadOnlyError"]
 
 
-class ReadOnlyError(ProjectError):
+class ReadOnlyError(StatementRefused):
     """A statement that would change the project (or do more than read) was refused."""
 
 
@@ -73,14 +75,9 @@ class ProjectReader:
         """Raise :class:`ReadOnlyError` unless ``sql`` is exactly one statement that reads."""
         try:
             with self._project.lock:
-                statements = self._project.con.extract_statements(sql)
-        except duckdb.Error as exc:
-            raise ProjectError(f"query: {str(exc).splitlines()[0]}") from None
-        if len(statements) != 1:
-            raise ReadOnlyError(f"give one statement at a time (this query has {len(statements)})")
-        kind = statements[0].type
-        if kind not in READING:
-            raise ReadOnlyError(f"{kind.name} statements are not allowed here: the project is read-only")
+                check_reading(self._project.con, sql)
+        except StatementRefused as exc:
+            raise ReadOnlyError(str(exc)) from None
 
     def query(self, sql: str, params: list | dict | None = None) -> pa.Table:
         """Run one reading statement; the result as an Arrow table."""
@@ -103,8 +100,7 @@ class ProjectReader:
         self.check(sql)
         cursor = self._project.cursor()
         try:
-            cursor.execute("SET TimeZone = 'UTC'")
-            return cursor, cursor.execute(sql)
+            return cursor, cursor.execute(sql)  # in UTC: the connection's global TimeZone (spatial.connect)
         except BaseException:
             cursor.close()
             raise
@@ -114,7 +110,7 @@ class ProjectReader:
         """The samples of a temporal layer's ``track`` table between ``start`` and ``end`` (timezone-aware
         datetimes, either may be ``None``), in time order. ``columns`` is a column list (``"fid, t, x, y"``)."""
         info = layer if isinstance(layer, LayerInfo) else self.layer(layer)
-        table = info.table("track")
+        table, ref = info.table("track"), info.ref("track")  # ProjectError naming the field when broken
         if table not in self.layer_tables(info):
             raise ProjectError(f"layer {info.name!r} ({info.kind}) has no track table")
         where, params = [], []
@@ -125,7 +121,7 @@ class ProjectReader:
             where.append("t <= ?")
             params.append(end)
         clause = f" WHERE {' AND '.join(where)}" if where else ""
-        return self.query(f'SELECT {columns} FROM "{table}"{clause} ORDER BY t', params)
+        return self.query(f"SELECT {columns} FROM {ref}{clause} ORDER BY t", params)
 
     def __repr__(self) -> str:
         return f"ProjectReader({str(self.path) if self.path else 'in memory'!r})"

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pathlib
+from collections.abc import Iterable
 
 import duckdb
+
+from twin.errors import ProjectError
 
 
 def spatial_extension_path() -> pathlib.Path:
@@ -25,10 +28,75 @@ def spatial_extension_path() -> pathlib.Path:
     return path
 
 
-def connect(path: str | pathlib.Path = ":memory:", *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open a DuckDB database with the spatial extension loaded (never downloads anything)."""
+def connect(
+    path: str | pathlib.Path = ":memory:",
+    *,
+    read_only: bool = False,
+    external_access: bool = True,
+    allowed_directories: Iterable[str | pathlib.Path] = (),
+) -> duckdb.DuckDBPyConnection:
+    """Open a DuckDB database with the spatial extension loaded (never downloads anything).
+
+    SQL runs in UTC (``TimeZone``, for every cursor of the connection). With ``external_access=False`` the
+    connection then reaches no file but its own database: ``enable_external_access`` is turned off (no
+    ``COPY ... TO``, ``read_text``, ``read_csv``, ``ATTACH``, ``INSTALL``/``LOAD``, ``ST_Read``...) and the
+    configuration is locked, so no statement can turn it back on. Only the folders in
+    ``allowed_directories`` stay reachable (DuckDB's ``allowed_directories``: reading *and* writing inside
+    them). See docs/security.md.
+    """
     con = duckdb.connect(
         str(path), read_only=read_only, config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
     )
-    con.execute(f"LOAD '{spatial_extension_path()}'")
+    try:
+        con.execute(f"LOAD '{spatial_extension_path()}'")  # before external access is turned off
+        if _already_locked(con):  # the file is open elsewhere in this process: DuckDB shares its instance
+            _check_same_access(con, external_access, allowed_directories, path)
+            return con
+        con.execute("SET GLOBAL TimeZone = 'UTC'")  # cursors inherit it; it cannot be set once locked
+        if not external_access:
+            lock_down(con, allowed_directories)
+    except BaseException:
+        con.close()
+        raise
     return con
+
+
+def _already_locked(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(con.execute("SELECT current_setting('lock_configuration')").fetchone()[0])
+
+
+def _check_same_access(con: duckdb.DuckDBPyConnection, external_access: bool,
+                       allowed_directories: Iterable[str | pathlib.Path], path: str | pathlib.Path) -> None:
+    """A second connection to a database instance that is already locked down gets that instance's access:
+    refuse it when it asks for more (file access, or other folders) than the instance allows."""
+    wanted = sorted(_folder(d) for d in allowed_directories)
+    current = sorted(con.execute("SELECT current_setting('allowed_directories')").fetchone()[0] or [])
+    if external_access or (wanted and wanted != current):
+        con.close()
+        raise ProjectError(f"{path}: already open in this process with other file access; close it first")
+
+
+def lock_down(con: duckdb.DuckDBPyConnection, allowed_directories: Iterable[str | pathlib.Path] = ()) -> None:
+    """Turn off DuckDB's access to files and the network on ``con`` (all its cursors), except inside
+    ``allowed_directories``, and lock the configuration so that no statement can change it again."""
+    folders = [_folder(d) for d in allowed_directories]
+    if folders:
+        con.execute("SET allowed_directories = ?", [folders])
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+
+
+def open_with_datasets(
+    path: str | pathlib.Path, directories: Iterable[str | pathlib.Path], *, read_only: bool = True
+) -> duckdb.DuckDBPyConnection:
+    """A locked-down connection to ``path`` that can read external datasets in exactly ``directories``
+    (for layers that reference files by path instead of holding their rows); nothing else is reachable."""
+    return connect(path, read_only=read_only, external_access=False, allowed_directories=directories)
+
+
+def _folder(directory: str | pathlib.Path) -> str:
+    """An absolute folder path ending in a separator (DuckDB matches ``allowed_directories`` as prefixes)."""
+    folder = pathlib.Path(directory).expanduser().resolve()
+    if not folder.is_dir():
+        raise ProjectError(f"{directory}: not a folder (a folder DuckDB may reach was asked for)")
+    return str(folder).rstrip("/") + "/"

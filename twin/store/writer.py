@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -17,6 +18,8 @@ import shapely
 from twin.crs import centre_lonlat, choose_project_crs, same_crs, transform_xy
 from twin.errors import InputError, ProjectError
 from twin.layerdata import LayerData, MeshData
+from twin.store.identifiers import quote, table_ref
+from twin.store import cleaning
 from twin.store.project import LayerInfo, Project
 
 RESERVED_COLUMNS = ("fid", "geom")
@@ -46,17 +49,21 @@ def write_layers(
     service: str | None = None,
     source_file: str | None = None,
     source_sha256: str | None = None,
+    places: Sequence[tuple[int | None, str | None]] | None = None,
 ) -> list[LayerInfo]:
-    """Write several ``(data, name)`` layers in one transaction: all of them or none."""
-    if stage is not None and not 1 <= int(stage) <= 4:
-        raise ProjectError(f"stage must be 1, 2, 3 or 4, not {stage}")
+    """Write several ``(data, name)`` layers in one transaction: all of them or none. ``places`` gives each
+    layer its own ``(stage, service)`` (suggested per layer) instead of ``stage``/``service`` for all."""
+    places = list(places) if places is not None else [(stage, service)] * len(items)
+    for stage, _ in places:
+        if stage is not None and not 1 <= int(stage) <= 4:
+            raise ProjectError(f"stage must be 1, 2, 3 or 4, not {stage}")
     names = [name for _, name in items]
     for name in names:
         if project.has_layer(name) or names.count(name) > 1:
             raise ProjectError(f"a layer named {name!r} already exists; choose another --layer name")
     with project.transaction() as con:
-        for data, name in items:
-            _write_one(project, con, data, name=name, stage=stage, service=service,
+        for (data, name), (stage, service) in zip(items, places):
+            _write_one(project, con, data, name=name, stage=stage, service=service or None,
                        source_file=source_file, source_sha256=source_sha256)
     return [project.layer(name) for name in names]
 
@@ -65,12 +72,13 @@ def _write_one(project: Project, con, data: LayerData, *, name, stage, service, 
     source = source_file or data.report.source
     if data.crs is None:
         raise InputError(source, "the file declares no CRS: give the source CRS with --crs EPSG:NNNN")
-    geometries = _geometries(data.features)
+    data, geometries = cleaning.before_reprojection(data, _geometries(data.features))  # skipped: in the report
     project_crs = con.execute("SELECT value FROM meta WHERE key = 'crs'").fetchone()
     project_crs = project_crs[0] if project_crs else _choose_crs(data, geometries, source)
     con.execute("INSERT OR REPLACE INTO meta VALUES ('crs', ?)", [project_crs])
     geometries = _reproject_geometries(geometries, data.crs, project_crs)
     mesh = _reproject_mesh(data.mesh, data.crs, project_crs) if data.mesh is not None else None
+    data, geometries, mesh = cleaning.after_reprojection(data, geometries, mesh, project_crs)
     layer_id = con.execute("SELECT nextval('layer_ids')").fetchone()[0]
     table = f"lyr_{layer_id}"
     _create_feature_table(con, table, data.features, geometries)
@@ -80,10 +88,11 @@ def _write_one(project: Project, con, data: LayerData, *, name, stage, service, 
     for suffix, extra in data.tables.items():
         xy = data.table_xy.get(suffix)
         if xy:
-            extra = _reproject_table_xy(extra, xy, data.crs, project_crs)
+            extra = cleaning.clean_table_xy(data, suffix, _reproject_table_xy(extra, xy, data.crs, project_crs),
+                                            xy, project_crs)
         written[suffix] = extra
         con.register("_twin_incoming", extra)
-        con.execute(f'CREATE TABLE "{table}_{suffix}" AS SELECT * FROM _twin_incoming')
+        con.execute(f"CREATE TABLE {table_ref(f'{table}_{suffix}')} AS SELECT * FROM _twin_incoming")
         con.unregister("_twin_incoming")
     bbox, zrange = _extent(geometries, mesh, data, written)
     count = data.feature_count if data.feature_count is not None else _top_level_count(data.features)
@@ -240,11 +249,11 @@ def _create_feature_table(con, table: str, features: pa.Table, geometries: np.nd
         geom_sql, helpers, has_geometry = "ST_GeomFromWKB(__wkb)", "__wkb", bool((~shapely.is_missing(geometries)).any())
     con.register("_twin_incoming", attributes)
     con.execute(
-        f'CREATE TABLE "{table}" AS SELECT * EXCLUDE ({helpers}), {geom_sql} AS geom FROM _twin_incoming'
+        f"CREATE TABLE {table_ref(table)} AS SELECT * EXCLUDE ({helpers}), {geom_sql} AS geom FROM _twin_incoming"
     )
     con.unregister("_twin_incoming")
     if has_geometry:
-        con.execute(f'CREATE INDEX "{table}_geom_rtree" ON "{table}" USING RTREE (geom)')
+        con.execute(f"CREATE INDEX {quote(table + '_geom_rtree')} ON {table_ref(table)} USING RTREE (geom)")
 
 
 def mesh_arrow_table(mesh: MeshData) -> pa.Table:
@@ -267,7 +276,7 @@ def mesh_arrow_table(mesh: MeshData) -> pa.Table:
 
 def _create_mesh_table(con, table: str, mesh: MeshData) -> None:
     con.register("_twin_incoming", mesh_arrow_table(mesh))
-    con.execute(f'CREATE TABLE "{table}" AS SELECT * FROM _twin_incoming ORDER BY fid, lod')
+    con.execute(f"CREATE TABLE {table_ref(table)} AS SELECT * FROM _twin_incoming ORDER BY fid, lod")
     con.unregister("_twin_incoming")
 
 

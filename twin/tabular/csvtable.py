@@ -102,7 +102,10 @@ def read_csv_table(path: str | pathlib.Path, *, encoding: str | None = None, dat
     header_end = body.find(b"\n")
     header_line = (body if header_end < 0 else body[:header_end]).decode("utf-8").rstrip("\r")
     delimiter = detect_delimiter(header_line, suffix=path.suffix)
-    header = next(csv.reader([header_line], delimiter=delimiter), [])
+    try:
+        header = next(csv.reader([header_line], delimiter=delimiter), [])
+    except csv.Error as exc:  # e.g. a header field longer than the csv module's limit
+        raise InputError(path, f"cannot read the header: {exc}", where="line 1") from None
     names, renamed = clean_names(header)
     if len(names) < 2:
         raise InputError(path, f"not a CSV table: the first line has {len(names)} column(s)", where="line 1")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import dataclasses
+import re
 
 from twin.errors import InputError
 
@@ -56,6 +57,9 @@ def _first_bad_line(data: bytes, exc: UnicodeDecodeError) -> int:
     return data.count(b"\n", 0, exc.start) + 1
 
 
+_LONE_CR = re.compile(rb"\r(?!\n)")
+
+
 def detect_newline(data: bytes) -> str:
     """The line ending of the first line: "LF", "CRLF", "CR CR LF", "CR" or "none"."""
     end = data.find(b"\n")
@@ -77,6 +81,8 @@ def normalise_newlines(data: bytes) -> tuple[bytes, str]:
         data = data.replace(b"\r\r\n", b"\n")
     elif style == "CR":
         data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    if b"\r" in data:  # a stray bare CR: pyarrow ends a line there, so every reader (and line count) must too
+        data = _LONE_CR.sub(b"\n", data)
     return data, style
 
 

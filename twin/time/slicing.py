@@ -11,6 +11,7 @@ import dataclasses
 
 import numpy as np
 
+from twin.store.identifiers import table_ref
 from twin.store.project import LayerInfo, Project
 from twin.time.range import TimeRange, to_us
 from twin.time.temporal import TemporalProperties, quote
@@ -90,7 +91,7 @@ class MovingTrack:
             raise ValueError(f"layer {layer.name!r} is {layer.kind}, not moving objects")
         self.project = project
         self.layer = layer
-        info = layer.properties.get("track", {})
+        info = _track_info(layer)
         self.table = layer.table(info.get("table", "track"))
         self.max_gap_us = int(round(float(info.get("max_gap_s", 0.0)) * US))
         self.split_gap_us = int(round(float(info.get("split_gap_s", 600.0)) * US))
@@ -99,7 +100,7 @@ class MovingTrack:
         """Raw samples with ``start_us <= t <= end_us`` as numpy arrays (``t`` as int64 microseconds)."""
         cols = columns.replace("t,", "epoch_us(t) AS t,", 1) if columns.startswith("fid, t,") else columns
         return self.project.numpy(
-            f'SELECT {cols} FROM "{self.table}" WHERE t >= make_timestamptz(?) AND t <= make_timestamptz(?)',
+            f"SELECT {cols} FROM {table_ref(self.table)} WHERE t >= make_timestamptz(?) AND t <= make_timestamptz(?)",
             [int(start_us), int(end_us)],
         )
 
@@ -149,7 +150,7 @@ class EventTrack:
         where, params = self.temporal.predicate(window)
         now, now_params = self.temporal.predicate(TimeRange.instant(window.end))
         result = self.project.numpy(
-            f'SELECT fid, ({now}) AS now FROM "{self.layer.table_name}" WHERE {where} ORDER BY fid',
+            f"SELECT fid, ({now}) AS now FROM {self.layer.ref()} WHERE {where} ORDER BY fid",
             now_params + params,
         )
         return result["fid"].astype(np.int64), np.asarray(result["now"], dtype=bool)
@@ -161,7 +162,7 @@ class Readings:
     def __init__(self, project: Project, layer: LayerInfo) -> None:
         self.project = project
         self.layer = layer
-        info = layer.properties.get("track", {})
+        info = _track_info(layer)
         self.table = layer.table(info.get("table", "track"))
         self.value = info.get("value", "value")
         self.timed = bool(info.get("timed", True))
@@ -175,7 +176,7 @@ class Readings:
             where, params, pick = "TRUE", [], f"avg({value})"
         else:
             (where, params), pick = self.temporal.predicate(window), f"arg_max({value}, t)"
-        sql = (f'SELECT fid, {pick} AS v FROM "{self.table}" WHERE {where} AND {value} IS NOT NULL '
+        sql = (f"SELECT fid, {pick} AS v FROM {table_ref(self.table)} WHERE {where} AND {value} IS NOT NULL "
                "GROUP BY fid ORDER BY fid")
         result = self.project.numpy(sql, params)
         return result["fid"].astype(np.int64), np.ma.filled(np.ma.asarray(result["v"], dtype=np.float64), np.nan)
@@ -183,7 +184,7 @@ class Readings:
     def value_range(self) -> tuple[float | None, float | None]:
         """The smallest and largest reading of the value column (for a stable colour scale)."""
         value = quote(self.value)
-        lo, hi = self.project.rows(f'SELECT min({value}), max({value}) FROM "{self.table}"')[0]
+        lo, hi = self.project.rows(f"SELECT min({value}), max({value}) FROM {table_ref(self.table)}")[0]
         return (None, None) if lo is None else (float(lo), float(hi))
 
     def join_target(self) -> LayerInfo | None:
@@ -197,10 +198,18 @@ class Readings:
             return None
         key = quote(_column_of(self.project, target, self.layer.properties["join"]["key"]))
         result = self.project.numpy(
-            f'SELECT s.fid AS s, f.fid AS f FROM "{self.layer.table_name}" s JOIN "{target.table_name}" f '
+            f"SELECT s.fid AS s, f.fid AS f FROM {self.layer.ref()} s JOIN {target.ref()} f "
             f"ON trim(CAST(f.{key} AS VARCHAR)) = s.object_id ORDER BY f.fid"
         )
         return target, result["s"].astype(np.int64), result["f"].astype(np.int64)
+
+
+def _track_info(layer: LayerInfo) -> dict:
+    """``properties["track"]`` of a track layer; ValueError naming the layer when it is not an object."""
+    info = layer.properties.get("track", {})
+    if not isinstance(info, dict) or not isinstance(info.get("table", "track"), str):
+        raise ValueError(f"layer {layer.name!r}: properties.track {info!r} is not a track description")
+    return info
 
 
 def _columns(project: Project, table: str) -> list[str]:

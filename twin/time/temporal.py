@@ -20,14 +20,16 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
+from twin.store.identifiers import quote as quote_identifier
 from twin.time.range import TimeRange
 
 MODES = ("fixed", "instant", "range")
 
 
 def quote(name: str) -> str:
-    """A SQL identifier, double-quoted (Korean and odd column names included)."""
-    return '"' + name.replace('"', '""') + '"'
+    """A SQL identifier, double-quoted (Korean and odd column names included): the store's one helper,
+    :func:`twin.store.identifiers.quote` (field names come from a project's layer properties)."""
+    return quote_identifier(name)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -116,19 +118,31 @@ class TemporalProperties:
     def from_dict(cls, raw: dict[str, Any] | None) -> "TemporalProperties":
         if not raw:
             return cls.fixed()
+        if not isinstance(raw, dict):  # a project's properties are data: anything may be stored there
+            raise ValueError(f"temporal properties must be an object, not {type(raw).__name__}")
         max_duration = raw.get("max_duration_s")
-        return cls(
-            mode=raw.get("mode", "fixed"),
-            start_field=raw.get("start"),
-            end_field=raw.get("end"),
-            duration=dt.timedelta(seconds=float(raw.get("duration_s", 0))),
-            max_duration=dt.timedelta(seconds=float(max_duration)) if max_duration is not None else None,
-        )
+        try:
+            return cls(
+                mode=raw.get("mode", "fixed"),
+                start_field=_field(raw.get("start")),
+                end_field=_field(raw.get("end")),
+                duration=dt.timedelta(seconds=float(raw.get("duration_s", 0))),
+                max_duration=dt.timedelta(seconds=float(max_duration)) if max_duration is not None else None,
+            )
+        except (TypeError, OverflowError) as exc:
+            raise ValueError(f"temporal properties {raw!r}: {exc}") from None
 
     @classmethod
     def of_layer(cls, properties: dict[str, Any]) -> "TemporalProperties":
         """The temporal properties stored with a layer (``fixed`` when it has none)."""
         return cls.from_dict(properties.get("temporal"))
+
+
+def _field(name: object) -> str | None:
+    """A field name from stored properties (None stays None; anything but text is refused)."""
+    if name is None or isinstance(name, str):
+        return name
+    raise TypeError(f"a field name must be text, not {name!r}")
 
 
 def _column(name: str | None, alias: str | None) -> str:

@@ -5,6 +5,8 @@ rows are redrawn from the model's events."""
 
 from __future__ import annotations
 
+import html
+
 from PySide6 import QtCore, QtGui
 
 from twin import stages
@@ -130,6 +132,11 @@ class LayerListModel(QtGui.QStandardItemModel):
         item.setCheckState(_check(layer.visible))
         self._decorate(item, layer)
         self._fill_legend(item, layer)
+        if layer.broken:  # listed as broken (the reason in its tooltip), never drawn nor renamed
+            item.setIcon(icons.standard("SP_MessageBoxWarning"))
+            item.setEditable(False)
+            item.setCheckable(False)
+            item.setData(None, QtCore.Qt.ItemDataRole.CheckStateRole)
         return item
 
     def _update_row(self, layer: LayerState) -> None:
@@ -139,7 +146,7 @@ class LayerListModel(QtGui.QStandardItemModel):
             return
         self._updating = True
         try:
-            if item.checkState() != _check(layer.visible):
+            if not layer.broken and item.checkState() != _check(layer.visible):
                 item.setCheckState(_check(layer.visible))
                 self._sync_parents(item)
             self._decorate(item, layer)
@@ -201,16 +208,18 @@ class LayerListModel(QtGui.QStandardItemModel):
         font = item.font()
         font.setItalic(filtered)
         item.setFont(font)
-        item.setForeground(QtGui.QBrush(QtGui.QColor("#9a9a9a" if filtered else "#202020")))
+        item.setForeground(QtGui.QBrush(QtGui.QColor("#b03a2e" if layer.broken else "#9a9a9a" if filtered else "#202020")))
         info = layer.info
-        lines = [f"<b>{layer.name}</b>", f"{layer.kind}, {info.feature_count:,} features",
-                 f"{stage_label(layer.stage, long=True)}, {service_label(layer.service)}"]
+        text = html.escape  # names and values come from the project file: shown, never read as markup
+        lines = [f"<b>{text(layer.name)}</b>" + (" — <b>broken</b>" if layer.broken else ""),
+                 f"{text(layer.kind)}, {info.feature_count:,} features",
+                 f"{stage_label(layer.stage, long=True)}, {text(service_label(layer.service))}"]
         if info.source_file:
-            lines.append(f"source: {info.source_file}")
+            lines.append(f"source: {text(info.source_file)}")
         if filtered:
             lines.append(f"<i>hidden by the stage lens ({self.model.lens.describe()})</i>")
-        if layer.problem:
-            lines.append(f"<span style='color:#b03a2e'>{layer.problem}</span>")
+        for problem in layer.problems:
+            lines.append(f"<span style='color:#b03a2e'>{text(problem)}</span>")
         item.setToolTip("<br>".join(lines))
 
     def _decorate_all(self) -> None:

@@ -35,7 +35,7 @@ def read_feature(project, layer, fid: int) -> FeatureRecord | None:
     table = project.query(
         f'SELECT * EXCLUDE (geom), ST_GeometryType(geom) AS "__type", ST_X(ST_Centroid(geom)) AS "__cx", '
         f'ST_Y(ST_Centroid(geom)) AS "__cy", ST_XMin(geom) AS "__x0", ST_YMin(geom) AS "__y0", '
-        f'ST_XMax(geom) AS "__x1", ST_YMax(geom) AS "__y1" FROM "{layer.table_name}" WHERE fid = ?',
+        f'ST_XMax(geom) AS "__x1", ST_YMax(geom) AS "__y1" FROM {layer.ref()} WHERE fid = ?',
         [int(fid)],
     )
     if table.num_rows == 0:

@@ -207,6 +207,8 @@ class QtSqlConsole(QtWidgets.QWidget):
             self.tables_menu.addAction(label).triggered.connect(lambda _=False, t=table: self._insert_table(t))
         self.tables_menu.addSeparator()
         for layer in self.model.layers:
+            if layer.broken:  # its catalogue entry names no table that can be read
+                continue
             table = layer.info.table_name
             act = self.tables_menu.addAction(icons.kind_icon(layer.kind), f"{layer.name}  —  {table}")
             act.triggered.connect(lambda _=False, t=table: self._insert_table(t))

@@ -77,7 +77,7 @@ class Collector:
         parents = obj.get("parents")
         self.parents.append(parents if type(parents) is list and parents else None)
         children = obj.get("children")
-        if children:
+        if children and type(children) is list:  # anything else (a number, text) says nothing about children
             self.children.append((row, children))
         geometries = obj.get("geometry")
         if geometries:
@@ -206,15 +206,20 @@ class Collector:
         return codes
 
 
-def locate(collector: Collector, flat: Flat, n_vertices: int, *, what: str = "the file") -> Flat:
+def locate(collector: Collector, flat: Flat, n_vertices: int, *, what: str = "the file",
+           finite: np.ndarray | None = None) -> Flat:
     """Check every vertex index against the vertices its geometry may use and make them global.
 
-    Geometries with an index out of range are skipped and reported with their object id.
+    Geometries with an index out of range, or (with ``finite``, one flag per vertex) pointing at a vertex
+    whose coordinates are not finite, are skipped and reported with their object id.
     """
     base = np.frombuffer(collector.geom_base, np.int64)
     limit = np.frombuffer(collector.geom_limit, np.int64)
     idx = flat.indices
     uniform = not base.any() and (limit == n_vertices).all()
+    if finite is not None and not finite.all():
+        flat = _drop_not_finite(collector, flat, base, limit, finite)
+        idx = flat.indices
     if uniform:
         bad = (idx < 0) | (idx >= n_vertices)
         if not bad.any():
@@ -235,3 +240,24 @@ def locate(collector: Collector, flat: Flat, n_vertices: int, *, what: str = "th
     if not uniform:
         flat.indices = flat.indices + base[index_geom]
     return flat
+
+
+def _drop_not_finite(collector: Collector, flat: Flat, base: np.ndarray, limit: np.ndarray,
+                     finite: np.ndarray) -> Flat:
+    """Skip geometries using a vertex whose real coordinates are not finite (an overflowing transform)."""
+    ring_surface = np.repeat(np.arange(len(flat.rings)), flat.rings)
+    index_geom = flat.owner[ring_surface][np.repeat(np.arange(len(flat.ring_len)), flat.ring_len)]
+    idx = flat.indices
+    in_range = (idx >= 0) & (idx < limit[index_geom])
+    glob = np.where(in_range, idx + base[index_geom], 0)
+    bad = in_range & ~finite[np.clip(glob, 0, max(len(finite) - 1, 0))]
+    if not bad.any():
+        return flat
+    bad_geoms, first = np.unique(index_geom[bad], return_index=True)
+    for gid, value in zip(bad_geoms.tolist(), idx[bad][first].tolist()):
+        oid = collector.ids[collector.geom_obj[gid]]
+        collector.report.skip(oid, f"vertex {value} has coordinates that are not finite "
+                                   "(vertices x transform.scale + translate overflow)")
+    drop = np.zeros(len(base), bool)
+    drop[bad_geoms] = True
+    return keep_surfaces(flat, ~drop[flat.owner])

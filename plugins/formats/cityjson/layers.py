@@ -112,15 +112,21 @@ def build_layers(path: pathlib.Path, collector: Collector, flat: Flat, vertices:
     if n_obj == 0:
         raise InputError(path, "the file has no city objects")
     parent = parent_rows(collector, report)
+    keep = usable_objects(collector, flat, parent, report)
+    if not keep.any():
+        first = report.skipped[0] if report.skipped else None
+        reason = f"{first.reason} ({first.where}; {len(report.skipped)} skipped)" if first else "no geometry"
+        raise InputError(path, f"no usable city object: {reason}")
     types = np.asarray(collector.types, dtype=object)
     themes = np.asarray([theme_of(t) for t in types[roots(parent)]], dtype=object)
-    counts = Counter(themes.tolist())
+    counts = Counter(themes[keep].tolist())
     names = sorted(counts, key=lambda t: (t != "Building", -counts[t], t))
     position = {name: i for i, name in enumerate(names)}
-    layer_of = np.fromiter((position[t] for t in themes.tolist()), np.int64, n_obj)
+    layer_of = np.fromiter((position.get(t, len(names)) for t in themes.tolist()), np.int64, n_obj)
     order = np.lexsort((np.arange(n_obj), layer_of))
-    rank = np.empty(n_obj, np.int64)
-    rank[order] = np.arange(n_obj)
+    order = order[keep[order]]  # objects with no valid geometry left are skipped (reported where they failed)
+    rank = np.full(n_obj, -1, np.int64)
+    rank[order] = np.arange(len(order))
 
     progress(0.55, "triangulating")
     tris = triangulate(vertices, flat)
@@ -140,7 +146,8 @@ def build_layers(path: pathlib.Path, collector: Collector, flat: Flat, vertices:
     wkb = shapely.to_wkb(shapes)
     lod_array = np.asarray(lod_names, dtype=object)
     volume = np.zeros(len(names), bool)
-    volume[layer_of[geom_obj[[t in VOLUME_TYPES for t in collector.geom_type]]]] = True
+    volume_obj = geom_obj[[t in VOLUME_TYPES for t in collector.geom_type]]
+    volume[layer_of[volume_obj[keep[volume_obj]]]] = True
     part_rank = rank[parts.obj]
     datas = []
     report.detected["format"] = f"{fmt} {version}"
@@ -177,6 +184,26 @@ def build_layers(path: pathlib.Path, collector: Collector, flat: Flat, vertices:
             },
         ))
     return datas
+
+
+def usable_objects(collector: Collector, flat: Flat, parent: np.ndarray, report: ImportReport) -> np.ndarray:
+    """Objects to keep: all but those that had geometry and have no surface left, in themselves or a descendant."""
+    n_obj = len(collector.ids)
+    geom_obj = np.frombuffer(collector.geom_obj, np.int64)
+    alive = np.zeros(n_obj, bool)
+    alive[geom_obj[flat.owner]] = True
+    for _ in range(MAX_DEPTH):  # a Building whose geometry is in its BuildingParts is usable
+        up = parent[alive & (parent >= 0)]
+        up = up[~alive[up]]
+        if not len(up):
+            break
+        alive[up] = True
+    had = np.zeros(n_obj, bool)
+    had[geom_obj] = True
+    failed = {item.where for item in report.skipped}
+    if failed:
+        had |= np.fromiter((oid in failed for oid in collector.ids), bool, n_obj)
+    return alive | ~had
 
 
 def counts_before(names: list[str], counts: Counter, j: int) -> int:

@@ -60,7 +60,7 @@ def build_parts(vertices: np.ndarray, tris: Triangles, codes: np.ndarray, geom_o
     k = len(part_key)
     tri_part = np.repeat(np.arange(k, dtype=np.int64), counts)
     used, local, vertex_counts = _local_vertices(triangles, tri_part, len(vertices), k)
-    order_obj = np.argsort(rank, kind="stable")
+    order_obj = np.argsort(rank, kind="stable")[np.count_nonzero(rank < 0):]  # rank -> object (-1: skipped)
     return Parts(
         vertices=vertices[used],
         triangles=local.astype(np.int32),

@@ -64,7 +64,7 @@ def read_cityjson(path: pathlib.Path, options: ImportOptions) -> list[LayerData]
             if i % PROGRESS_EVERY == 0:
                 options.report_progress(0.05 + 0.45 * i / total, "reading city objects")
         del doc, objects
-        flat = locate(collector, collector.finish(), limit)
+        flat = locate(collector, collector.finish(), limit, finite=np.isfinite(vertices).all(axis=1))
     return _finish(path, collector, flat, vertices, header, crs, report, options, fmt="CityJSON")
 
 
@@ -120,7 +120,8 @@ def read_cityjsonseq(path: pathlib.Path, options: ImportOptions) -> list[LayerDa
             raise InputError(path, "no CityJSONFeature line could be read")
         report.detected["features (lines)"] = features
         vertices = header.real(np.concatenate(chunks))
-        flat = locate(collector, collector.finish(), len(vertices), what="its feature")
+        flat = locate(collector, collector.finish(), len(vertices), what="its feature",
+                      finite=np.isfinite(vertices).all(axis=1))
     return _finish(path, collector, flat, vertices, header, crs, report, options, fmt="CityJSONSeq")
 
 

@@ -40,7 +40,8 @@ class Header:
         """Vertices as stored (integers under ``transform``) -> real coordinates, float64 (n, 3)."""
         if self.scale is None:
             return raw
-        return raw * self.scale + self.translate
+        with np.errstate(over="ignore", invalid="ignore"):  # overflowing vertices are skipped by their objects
+            return raw * self.scale + self.translate
 
 
 def looks_like_cityjson(head: bytes) -> tuple[bool, str]:
@@ -120,6 +121,8 @@ def read_header(path: pathlib.Path, doc, *, expected: str = "CityJSON") -> Heade
     if isinstance(crs, dict):  # very old files: {"epsg": 7415}
         crs = crs.get("epsg")
     templates = _as_dict(doc.get("geometry-templates"))
+    if not isinstance(templates, dict):  # instances then say the file has no usable templates
+        templates = None
     return Header(version=version, scale=scale, translate=translate, crs=crs, templates=templates or None,
                   metadata=metadata)
 

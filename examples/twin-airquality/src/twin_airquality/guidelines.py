@@ -40,11 +40,11 @@ def above_guideline(project: Project, *, layer: LayerInfo, standard: str = "who"
         raise ValueError(f"layer {layer.name!r} has none of the pollutants of the {standard} standard")
     stations = _stations_table(project, layer)
     name = "s.station_name" if stations else "NULL"
-    join = f'LEFT JOIN "{stations}" s ON s.station_code = f.object_id' if stations else ""
+    join = f"LEFT JOIN {stations} s ON s.station_code = f.object_id" if stations else ""
     values = ", ".join(f"('{p}', {level!r}::DOUBLE, '{unit}')" for p, (level, unit) in levels.items())
     return f"""
 WITH long AS (
-    UNPIVOT (SELECT fid, t, {", ".join(levels)} FROM "{layer.table("track")}")
+    UNPIVOT (SELECT fid, t, {", ".join(levels)} FROM {layer.ref("track")})
     ON {", ".join(levels)} INTO NAME pollutant VALUE value
 ), daily AS (
     SELECT fid, CAST(timezone('{tz}', t) AS DATE) AS day, pollutant, avg(value) AS daily_mean, count(*) AS hours
@@ -54,7 +54,7 @@ SELECT f.object_id AS station_code, {name} AS station_name, d.day, d.pollutant,
        round(d.daily_mean, 4) AS daily_mean, g.level AS guideline, g.unit,
        round(d.daily_mean / g.level, 2) AS ratio, d.hours
 FROM daily d
-JOIN "{layer.table_name}" f USING (fid)
+JOIN {layer.ref()} f USING (fid)
 JOIN (VALUES {values}) g(pollutant, level, unit) USING (pollutant)
 {join}
 WHERE d.hours >= {int(min_hours)} AND d.daily_mean > g.level
@@ -63,9 +63,9 @@ ORDER BY ratio DESC, station_code, d.day, d.pollutant
 
 
 def _stations_table(project: Project, layer: LayerInfo) -> str | None:
-    """The stations layer imported from the same file as the readings (its table), if any."""
+    """The stations layer imported from the same file as the readings (its table, quoted SQL), if any."""
     for other in project.layers():
         if (other.kind == "points" and other.source_file == layer.source_file
                 and other.properties.get("role") == "stations"):
-            return other.table_name
+            return other.ref()
     return None

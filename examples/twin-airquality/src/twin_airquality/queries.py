@@ -30,17 +30,17 @@ def station_of(project: Project, selection: Selection) -> tuple[LayerInfo, str] 
         return None
     layer = project.layer(selection.layer)
     if layer.kind == "sensors" and layer.properties.get("source_format") == SOURCE_FORMAT:
-        row = project.query(f'SELECT object_id FROM "{layer.table_name}" WHERE fid = ?', [selection.fid]).to_pylist()
+        row = project.query(f"SELECT object_id FROM {layer.ref()} WHERE fid = ?", [selection.fid]).to_pylist()
         return (layer, row[0]["object_id"]) if row else None
     if layer.kind != "points" or layer.properties.get("role") != "stations":
         return None
-    row = project.query(f'SELECT station_code FROM "{layer.table_name}" WHERE fid = ?', [selection.fid]).to_pylist()
+    row = project.query(f"SELECT station_code FROM {layer.ref()} WHERE fid = ?", [selection.fid]).to_pylist()
     if not row:
         return None
     code = row[0]["station_code"]
     for readings in project.layers():
         if readings.kind == "sensors" and readings.properties.get("source_format") == SOURCE_FORMAT:
-            hit = project.query(f'SELECT 1 FROM "{readings.table_name}" WHERE object_id = ? LIMIT 1', [code])
+            hit = project.query(f"SELECT 1 FROM {readings.ref()} WHERE object_id = ? LIMIT 1", [code])
             if hit.num_rows:
                 return readings, code
     return None
@@ -50,10 +50,10 @@ def readings_at(project: Project, layer: LayerInfo, code: str, at: dt.datetime |
     """The station's last reading at or before ``at`` (the latest when ``at`` is None), and its recent series."""
     units = dict(layer.properties.get("units", {}))
     pollutants = [p for p in POLLUTANTS if p in units]
-    track, features = layer.table("track"), layer.table_name
+    track, features = layer.ref("track"), layer.ref()
     time_filter, params = ("AND r.t <= ?", [code, at]) if at is not None else ("", [code])
     rows = project.query(
-        f'SELECT r.t, {", ".join(f"r.{p}" for p in pollutants)} FROM "{track}" r JOIN "{features}" f USING (fid) '
+        f'SELECT r.t, {", ".join(f"r.{p}" for p in pollutants)} FROM {track} r JOIN {features} f USING (fid) '
         f"WHERE f.object_id = ? {time_filter} ORDER BY r.t DESC LIMIT 1", params).to_pylist()
     latest = rows[0] if rows else None
     pollutant = "pm25" if "pm25" in pollutants else pollutants[0]
@@ -61,7 +61,7 @@ def readings_at(project: Project, layer: LayerInfo, code: str, at: dt.datetime |
     if latest is not None:
         start = latest["t"] - dt.timedelta(hours=hours)
         series = [(r["t"], r["v"]) for r in project.query(
-            f'SELECT r.t, r.{pollutant} AS v FROM "{track}" r JOIN "{features}" f USING (fid) '
+            f"SELECT r.t, r.{pollutant} AS v FROM {track} r JOIN {features} f USING (fid) "
             "WHERE f.object_id = ? AND r.t > ? AND r.t <= ? ORDER BY r.t", [code, start, latest["t"]]).to_pylist()]
     return StationReadings(
         station_code=code, station_name=_station_name(project, layer, code), layer=layer.name,
@@ -73,6 +73,6 @@ def readings_at(project: Project, layer: LayerInfo, code: str, at: dt.datetime |
 def _station_name(project: Project, layer: LayerInfo, code: str) -> str | None:
     for other in project.layers():
         if other.kind == "points" and other.properties.get("role") == "stations" and other.source_file == layer.source_file:
-            rows = project.query(f'SELECT station_name FROM "{other.table_name}" WHERE station_code = ?', [code]).to_pylist()
+            rows = project.query(f"SELECT station_name FROM {other.ref()} WHERE station_code = ?", [code]).to_pylist()
             return rows[0]["station_name"] if rows else None
     return None
