@@ -37,7 +37,8 @@ def test_cli_import_reports_skipped_lines_and_info_json(tmp_path, shared_data):
 def test_cli_export_and_import_back(tmp_path, shared_data, capsys):
     project = tmp_path / "p.twin.duckdb"
     assert main(["import", str(project), str(shared_data / "B/lyon_bdtopo_5bldg_epsg3946.geojson"),
-                 str(shared_data / "C/osan_bus_stops.csv"), "--project-crs", "EPSG:5186"]) == 0
+                 str(shared_data / "C/osan_bus_stops.csv"), "--project-crs", "EPSG:5186",
+                 "--force"]) == 0  # Lyon in a Korean CRS: refused without --force (docs/importers.md)
     capsys.readouterr()
     layers = {l["name"]: l for l in info(project, capsys)["layers"]}
     assert layers["lyon_bdtopo_5bldg_epsg3946"]["kind"] == "buildings"
@@ -48,7 +49,7 @@ def test_cli_export_and_import_back(tmp_path, shared_data, capsys):
         assert main(["export", str(project), layer, str(out)]) == 0
         exported.append(str(out))
     back = tmp_path / "back.twin.duckdb"
-    assert main(["import", str(back), *exported, "--project-crs", "EPSG:5186"]) == 0
+    assert main(["import", str(back), *exported, "--project-crs", "EPSG:5186", "--force"]) == 0
     capsys.readouterr()
     again = {l["name"]: l for l in info(back, capsys)["layers"]}
     for suffix in ("gpkg", "parquet", "geojson"):

@@ -51,6 +51,8 @@ class ImportReport:
     skipped: list[Skipped] = dataclasses.field(default_factory=list)
     notes: list[str] = dataclasses.field(default_factory=list)
     detected: dict[str, Any] = dataclasses.field(default_factory=dict)
+    #: what ``imported`` counts, as the summary says it ("sample(s) of 661 object(s)" for tracks)
+    counted: str = "feature(s)"
 
     def skip(self, where: str, reason: str) -> None:
         """Record one skipped row or object."""
@@ -69,7 +71,7 @@ class ImportReport:
 
     def summary(self, *, max_places: int = 12) -> str:
         """Human-readable multi-line summary for the CLI and the import dialog."""
-        lines = [f"{self.source}: imported {self.imported} feature(s), skipped {len(self.skipped)}"]
+        lines = [f"{self.source}: imported {self.imported} {self.counted}, skipped {len(self.skipped)}"]
         for key, value in self.detected.items():
             lines.append(f"  detected {key}: {value}")
         for reason, places in self.skipped_by_reason().items():

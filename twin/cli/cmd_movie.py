@@ -15,6 +15,7 @@ import datetime as dt
 import sys
 
 from twin.errors import ProjectError
+from twin.printable import visible
 from twin.scene.camera import PRESETS
 
 DEFAULT_REPLAY_SECONDS = 20.0
@@ -25,7 +26,8 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("project")
     p.add_argument("--out", required=True, help="MP4 file to write")
     p.add_argument("--tour", help="the tour to film (see twin tour)")
-    p.add_argument("--from", dest="start", help="replay start (ISO 8601; default: the start of the temporal layers)")
+    p.add_argument("--from", dest="start", help="replay start (ISO 8601, without an offset in the zone of the "
+                                                "time-based layers; default: their start)")
     p.add_argument("--to", dest="end", help="replay end (ISO 8601; default: their end)")
     p.add_argument("--speed", type=float,
                    help=f"simulated seconds per movie second (default: the replay lasts {DEFAULT_REPLAY_SECONDS:g} s)")
@@ -58,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         raise ProjectError(f"--crf {args.crf}: x264 quality goes from 0 (lossless) to 51")
     if args.tour and (args.start or args.end or args.speed or args.bookmark):
         raise ProjectError("--tour films a stored tour: --from/--to/--speed/--bookmark are for timeline replays")
-    progress = ProgressLine("twin movie")
+    progress = ProgressLine("twin movie", every=2.0)  # frames, frames/s and time left (twin/cli/progress.py)
     with Session.open(args.project, read_only=True) as session:
         project = session.reader
         model = TwinModel(project)
@@ -77,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
                                   width=dt.timedelta(minutes=args.width), crf=args.crf, progress=progress)
     progress.finish()
     for name, reason in result.problems.items():
-        print(f"twin movie: warning: layer {name!r} not drawn: {reason}", file=sys.stderr)
+        print(visible(f"twin movie: warning: layer {name!r} not drawn: {reason}"), file=sys.stderr)
     print(f"wrote {result.path} ({size[0]}x{size[1]}, {result.frames} frames at {args.fps:g} fps, "
           f"{result.frames / args.fps:.1f} s; {result.frames_per_second:.1f} frames/s)", file=sys.stderr)
     return 0
@@ -95,11 +97,16 @@ def _instant(flag: str, text: str, tz: str) -> dt.datetime:
 def _span(project, args) -> tuple[dt.datetime, dt.datetime]:
     from twin.time.timeline import extent_of
 
+    from twin.time.zones import viewing_zone
+
     extent = extent_of(layer.time_span for layer in project.layers())
     if (args.start is None or args.end is None) and extent is None:
         raise ProjectError(f"{project.path}: no time-based layers to replay; give --tour NAME, or --from and --to")
-    start = _instant("--from", args.start, project.timezone) if args.start else extent.start
-    end = _instant("--to", args.end, project.timezone) if args.end else extent.end
+    tz, note = viewing_zone(project.layers(), project.timezone)  # typed times: the zone of the data shown
+    if note and (args.start or args.end):
+        print(f"twin movie: note: {note}", file=sys.stderr)
+    start = _instant("--from", args.start, tz) if args.start else extent.start
+    end = _instant("--to", args.end, tz) if args.end else extent.end
     if end <= start:
         raise ProjectError(f"--from {start.isoformat()} is not before --to {end.isoformat()}")
     return start, end

@@ -2,7 +2,8 @@
 [--stage N [--changes]]``.
 
 Renders without any X server (VTK's EGL window; Mesa's llvmpipe when there is no GPU), with the
-legend and a scale hint. ``--time`` without an offset is read in the project's time zone.
+legend and a scale hint. ``--time`` without an offset is read in the time zone of the time-based layers
+shown (:mod:`twin.time.zones`; the project's zone when they differ).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import sys
 from zoneinfo import ZoneInfo
 
 from twin.errors import ProjectError
+from twin.printable import visible
 from twin.scene.camera import PRESETS
 
 MAX_SIDE = 8192
@@ -27,7 +29,8 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--camera", default="iso",
                    help=f"a preset ({', '.join(PRESETS)}) or a layer name to frame (default iso)")
     p.add_argument("--fid", type=int, help="with --camera LAYER: frame this feature of the layer")
-    p.add_argument("--time", help="the instant to show (ISO 8601; without an offset, in the project's time zone)")
+    p.add_argument("--time", help="the instant to show (ISO 8601; without an offset, in the time zone of the "
+                                  "time-based layers shown, see twin info)")
     p.add_argument("--layer", action="append", dest="layers", metavar="NAME",
                    help="draw only this layer (repeat for several; default all)")
     p.add_argument("--bookmark", help="the view of a bookmark (camera, layers, time, caption; see twin bookmark)")
@@ -60,6 +63,16 @@ def parse_time(text: str, timezone: str) -> dt.datetime:
     return value
 
 
+def _typed_zone(project, shown: list[str] | None) -> str:
+    """The zone a ``--time`` without offset is read in: that of the time-based layers shown (docs/timeline.md)."""
+    from twin.time.zones import viewing_zone
+
+    tz, note = viewing_zone(project.layers(), project.timezone, shown=shown)
+    if note:
+        print(f"twin: note: {note}", file=sys.stderr)
+    return tz
+
+
 def check_view(project, camera: str, fid: int | None, layers: list[str] | None) -> None:
     """One-line errors for ``--camera``/``--fid``/``--layer`` naming what the project holds."""
     if camera not in PRESETS:
@@ -78,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
         raise ProjectError(f"--out {args.out}: the picture is written as PNG; give a file ending in .png")
     with Session.open(args.project, read_only=True) as session:
         project = session.reader
-        when = parse_time(args.time, project.timezone) if args.time else None
+        when = parse_time(args.time, _typed_zone(project, args.layers)) if args.time else None
         check_view(project, args.camera, args.fid, args.layers)
         if args.changes and args.stage is None:
             raise ProjectError("--changes shows what changed at a stage: give the stage with --stage N")
@@ -96,6 +109,6 @@ def run(args: argparse.Namespace) -> int:
             result = render_project(project, args.out, size=size, camera=args.camera, fid=args.fid, time=when,
                                     layers=args.layers, stage=args.stage, changes=args.changes)
     for name, reason in result.problems.items():
-        print(f"twin render: warning: layer {name!r} not drawn: {reason}", file=sys.stderr)
+        print(visible(f"twin render: warning: layer {name!r} not drawn: {reason}"), file=sys.stderr)
     print(f"wrote {result.path} ({size[0]}x{size[1]}, {len(result.layers)} layer(s))", file=sys.stderr)
     return 0

@@ -27,27 +27,40 @@ COMMANDS = [
 ]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The ``twin`` parser. Given ``argv`` naming a command, only that command's module is imported
+    (start-up time: each module imports what its command needs; docs/stack.md)."""
     parser = argparse.ArgumentParser(prog="twin", description="Smart City Twin: a digital twin of a city in one DuckDB file.")
     parser.add_argument("--version", action="version", version=f"smartcity-twin {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in COMMANDS:
+    wanted = _command_module(argv)
+    for name in COMMANDS if wanted is None else [wanted]:
         module = importlib.import_module(name)
         command = module.add_parser(sub)
         command.set_defaults(_run=module.run)
     return parser
 
 
+def _command_module(argv: list[str] | None) -> str | None:
+    """The module of the command ``argv`` names (its first word not starting with ``-``), or None."""
+    words = [word for word in argv or [] if not word.startswith("-")]
+    module = f"twin.cli.cmd_{words[0]}" if words else None
+    return module if module in COMMANDS else None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit code (0 ok, 1 failed, 2 usage)."""
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
     try:
         return int(args._run(args) or 0)
     except TwinError as exc:
-        print(f"twin {args.command}: error: {exc}", file=sys.stderr)
+        from twin.printable import visible  # names from a project or a file: control characters shown, not run
+
+        print(f"twin {args.command}: error: {visible(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"twin {args.command}: interrupted", file=sys.stderr)

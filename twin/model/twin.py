@@ -87,7 +87,12 @@ class TwinModel:
 
     @property
     def timezone(self) -> str:
-        return self.project.timezone if self.project is not None else DEFAULT_TIMEZONE
+        """The zone times are shown and typed in: that of the time-based layers when they share one (a GTFS
+        feed's agency zone), else the project's (twin.time.zones, docs/timeline.md)."""
+        from twin.time.zones import viewing_zone
+
+        default = self.project.timezone if self.project is not None else DEFAULT_TIMEZONE
+        return viewing_zone([layer.info for layer in self.layers], default)[0]
 
     def open(self, project: ProjectReader | None) -> None:
         """Show ``project`` (``None``: nothing): its layers, bookmarks and tours replace the current ones; the

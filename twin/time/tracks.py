@@ -127,6 +127,7 @@ def moving_layer(
     features["geometry"] = pa.array(shapely.to_wkb(shapely.points(np.asarray(x, dtype=float)[first],
                                                                   np.asarray(y, dtype=float)[first])), type=pa.binary())
     report.imported = int(keep.sum())
+    report.counted = f"sample(s) of {count} object(s)"
     report.detected.setdefault("objects", count)
     props = {
         "temporal": TemporalProperties.range("t_start", "t_end").to_dict(),
