@@ -321,8 +321,9 @@ def test_cesium_loads_the_demo_town_in_headless_chromium(demo_tileset, tmp_path)
     without = np.asarray(Image.open(blank).convert("L"), dtype=np.float64)
     h, w = with_city.shape
     area = (slice(h // 4, 3 * h // 4), slice(w // 4, 3 * w // 4))  # where the town stands in the view
-    assert with_city[area].var() > 100.0 and with_city[area].var() > 20 * (without[area].var() + 1.0)
-    assert np.abs(with_city[area] - without[area]).mean() > 3.0  # a blank view differs by ~0; the town by 7-15
+    assert without[area].var() < 5.0  # the same view without the tileset: an empty ground
+    covered = (np.abs(with_city[area] - without[area]) > 8.0).mean()
+    assert covered > 0.15, f"only {covered:.0%} of the view shows the town"  # about 30% measured; blank is 0%
 
 
 def test_quadtree_stops_on_coincident_centroids_and_keeps_every_feature():
