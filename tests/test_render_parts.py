@@ -87,3 +87,23 @@ def test_render_cli_frames_a_building_made_of_parts(zurich, tmp_path):
     assert roof.mean() > 0.02 and pictures[False].mean() < 0.005
     ys, xs = np.nonzero(roof)
     assert 60 < ys.mean() < 180 and xs.mean() < 200  # around the middle, left of the legend
+
+
+def test_a_long_legend_shrinks_to_stay_inside_the_view():
+    """The demo's legend (about 36 rows) ran past the bottom of a 1440x900 window's view."""
+    import pyvista as pv
+
+    from twin.render.overlay import LegendBlock, Overlay, fitting_font_size
+
+    assert fitting_font_size(13, 10, 700) == 13  # a short legend keeps its size
+    assert fitting_font_size(13, 36, 700) < 13 and int(fitting_font_size(13, 36, 700) * 1.6) * 36 <= 700 - 48
+    assert fitting_font_size(13, 500, 700) == 8  # never unreadably small
+    plotter = pv.Plotter(off_screen=True, window_size=(1000, 700))
+    try:
+        blocks = [LegendBlock(title=f"layer {i}", swatches=[(f"kind {i}", "#3366cc")]) for i in range(18)]
+        overlay = Overlay(plotter.renderer)
+        overlay.set_legend(blocks)
+        panel = overlay._actors[0].GetMapper().GetInput().GetBounds()  # the panel quad, in display pixels
+        assert panel[2] >= 0 and panel[3] <= 700, panel
+    finally:
+        plotter.close()

@@ -114,8 +114,9 @@ class Overlay:
             return
         width, height = self.renderer.GetRenderWindow().GetSize()
         size = self.font_size if height >= 500 else max(9, self.font_size - 3)
-        line, pad, swatch, gap, indent = int(size * 1.6), 12, int(size * 0.95), 7, 12
         rows = _legend_rows(blocks)
+        size = fitting_font_size(size, len(rows), height)
+        line, pad, swatch, gap, indent = int(size * 1.6), 12, int(size * 0.95), 7, 12
         texts = [(_text_actor(r.text, size, r.color) if r.text else None) for r in rows]
         rights = [(_text_actor(r.right, size, MUTED_COLOR) if r.right else None) for r in rows]
 
@@ -182,6 +183,16 @@ class Overlay:
     def clear(self) -> None:
         self._clear(self._actors)
         self._clear(self._scale_actors)
+
+
+def fitting_font_size(size: int, rows: int, height: int, *, smallest: int = 8) -> int:
+    """The largest font size up to ``size`` whose legend of ``rows`` lines (1.6 lines per size, 12 px
+    padding) fits a view ``height`` pixels tall, but not under ``smallest`` (a long legend of many layers
+    shrinks to stay on screen instead of running past the bottom)."""
+    room = height - 4 * 12
+    while size > smallest and int(size * 1.6) * rows > room:
+        size -= 1
+    return size
 
 
 def _width(renderer, actor) -> int:
