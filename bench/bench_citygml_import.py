@@ -20,14 +20,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import pathlib
-import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+
+import memory
 
 HERE = pathlib.Path(__file__).resolve().parent
 OUT = HERE / "out"
@@ -45,15 +45,6 @@ GFS = """<GMLFeatureClassList><GMLFeatureClass><Name>Building</Name><ElementPath
 """
 
 
-def _rss() -> int:
-    with open("/proc/self/statm") as fh:
-        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-
-
-def _peak() -> int:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-
-
 def child(mode: str, path: pathlib.Path) -> dict:
     """One measured case, in this (fresh) process."""
     if mode == "gdal":
@@ -61,11 +52,11 @@ def child(mode: str, path: pathlib.Path) -> dict:
 
         template = path.with_suffix(".template.gfs")
         template.write_text(GFS, encoding="utf-8")
-        before = _rss()
+        before = memory.rss()
         start = time.perf_counter()
         frame = pyogrio.read_dataframe(path, layer="Building", GFS_TEMPLATE=str(template))
         seconds = time.perf_counter() - start
-        return {"seconds": seconds, "peak": _peak() - before, "objects": len(frame)}
+        return {"seconds": seconds, "peak": memory.peak() - before, "objects": len(frame)}
     from twin.api import ImportOptions, read_file
     from twin.io.service import import_file
     from twin.store.project import Project
@@ -74,7 +65,7 @@ def child(mode: str, path: pathlib.Path) -> dict:
     folder = pathlib.Path(tempfile.mkdtemp())
     try:
         project = Project.open(folder / "bench.twin.duckdb", create=True) if mode == "import" else None
-        before = _rss()
+        before = memory.rss()
         start = time.perf_counter()
         if mode == "import":
             import_file(project, path, options)
@@ -83,7 +74,7 @@ def child(mode: str, path: pathlib.Path) -> dict:
             _, datas = read_file(path, options)
             objects = sum(d.features.num_rows for d in datas)
         seconds = time.perf_counter() - start
-        peak = _peak() - before
+        peak = memory.peak() - before
         if project is not None:
             project.close()
     finally:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import os
 import pathlib
 import resource
 import shutil
@@ -30,6 +29,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+import memory
 
 HERE = pathlib.Path(__file__).resolve().parent
 OUT = HERE / "out"
@@ -40,19 +41,10 @@ VARIANTS = {"mixed": ([], "EPSG:7415", ".city.json"), "boxes": (["--boxes"], "EP
             "seq": ([], "EPSG:7415", ".city.jsonl")}
 
 
-def _rss() -> int:
-    with open("/proc/self/statm") as fh:
-        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-
-
-def _peak() -> int:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-
-
 def child(mode: str, path: pathlib.Path) -> dict:
     """One measured case, in this (fresh) process."""
     if mode.startswith("json"):
-        before = _rss()
+        before = memory.rss()
         start = time.perf_counter()
         if mode == "json-nogc":
             gc.disable()
@@ -63,7 +55,7 @@ def child(mode: str, path: pathlib.Path) -> dict:
             else:
                 objects = len(json.load(fh)["CityObjects"])
         seconds = time.perf_counter() - start
-        return {"seconds": seconds, "peak": _peak() - before, "objects": objects}
+        return {"seconds": seconds, "peak": memory.peak() - before, "objects": objects}
     import twin_plugins.formats.cityjson.reader  # noqa: F401  (libraries loaded before the baseline)
     from twin.api import ImportOptions
     from twin.io.service import import_file
@@ -72,12 +64,12 @@ def child(mode: str, path: pathlib.Path) -> dict:
     phases = []
     with tempfile.TemporaryDirectory() as tmp:
         project = Project.open(pathlib.Path(tmp) / "bench.twin.duckdb", create=True)
-        before = _rss()
+        before = memory.rss()
         start = time.perf_counter()
         options = ImportOptions(progress=lambda f, m: phases.append((time.perf_counter() - start, m)))
         outcome = import_file(project, path, options)
         seconds = time.perf_counter() - start
-        peak = _peak() - before
+        peak = memory.peak() - before
         layer = outcome.layers[0]
         info = {"features": layer.feature_count, "project_crs": project.crs, "source_crs": layer.source_crs,
                 "triangles": project.query(f'SELECT (sum(len(triangles)) // 3)::BIGINT AS n FROM "{layer.mesh_table}"')
