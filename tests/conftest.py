@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import shutil
 import sys
 
 import pytest
@@ -13,6 +14,11 @@ SHARED_DATA = pathlib.Path(os.environ.get("TWIN_SHARED_DATA", REPO.parent / "sha
 FIXTURES = pathlib.Path(__file__).resolve().parent / "fixtures"
 
 os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "shared_window: the test may run in a window other tests use "
+                                       "(tests/test_ui_window.py: it leaves the project and the layout as it found them)")
 
 
 def pytest_addoption(parser):
@@ -61,6 +67,47 @@ def project(tmp_path):
     p = Project.open(tmp_path / "test.twin.duckdb", create=True)
     yield p
     p.close()
+
+
+def copy_project(source: pathlib.Path, target: pathlib.Path) -> pathlib.Path:
+    """Copy the project file ``source`` (and a write-ahead log beside it) to ``target``; returns ``target``."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+    wal = source.with_name(source.name + ".wal")
+    if wal.exists():
+        shutil.copyfile(wal, target.with_name(target.name + ".wal"))
+    return target
+
+
+@pytest.fixture(scope="session")
+def demo_town(tmp_path_factory) -> tuple[pathlib.Path, dict]:
+    """The demo town 미호누리 built once per session (about 6 s), as the app builds it (``ensure_demo_project``,
+    marker and ``demo_sources/`` beside it; the plain ``build_new_town`` when Qt is not installed):
+    ``(path, seconds of each build step)``. Read it in place; a test that changes it works on a copy
+    (:func:`copy_project`)."""
+    from twin_datasets.new_town import build_new_town
+
+    folder = tmp_path_factory.mktemp("demo-town")
+    timings: dict = {}
+
+    def build(path: pathlib.Path) -> pathlib.Path:
+        return build_new_town(path, overwrite=True, timings=timings)
+
+    try:
+        from twin_ui.demo import ensure_demo_project
+    except ImportError:  # the core alone, without Qt
+        return build(folder / "demo.twin.duckdb"), timings
+    return ensure_demo_project(folder, builder=build), timings
+
+
+@pytest.fixture(scope="session")
+def ui_city_file(tmp_path_factory) -> pathlib.Path:
+    """The small UI test project (tests/fixtures/ui/ui_projects.py), written once per session: copy it
+    (:func:`copy_project`) before opening it."""
+    sys.path.insert(0, str(FIXTURES / "ui"))
+    import ui_projects
+
+    return ui_projects.build(tmp_path_factory.mktemp("ui-city") / "city.twin.duckdb")
 
 
 # fake plugin distributions for the plugin tests (tests/fixtures/plugins/fake_dist.py): the

@@ -259,12 +259,9 @@ def test_glb_files_pass_the_khronos_gltf_validator(city, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def demo_tileset(tmp_path_factory) -> tuple[pathlib.Path, pathlib.Path]:
-    from twin_datasets.new_town import build_new_town
-
+def demo_tileset(tmp_path_factory, demo_town) -> tuple[pathlib.Path, pathlib.Path]:
     root = tmp_path_factory.mktemp("demo3dtiles")
-    path = root / "demo.twin.duckdb"
-    build_new_town(path)
+    path = demo_town[0]  # built once per session (tests/conftest.py)
     with Project.open(path, read_only=True) as project:
         export_3dtiles(project, root / "site" / "tiles")
     return path, root / "site"

@@ -190,17 +190,15 @@ def test_a_shared_project_writes_in_short_moments_and_survives_a_busy_file(files
     assert _style_elsewhere(project) == {"opacity": 0.75}
 
 
-def test_the_window_does_not_lock_readers_out(qtbot, tmp_path):
+def test_the_window_does_not_lock_readers_out(qtbot, tmp_path, ui_city_file):
     from PySide6 import QtCore
 
-    sys.path.insert(0, str(pathlib.Path(__file__).parent / "fixtures" / "ui"))
-    import ui_projects
-
+    from conftest import copy_project
     from twin_ui.project_files import open_session
     from twin_ui.settings import AppSettings
     from twin_ui.window import QtMainWindow
 
-    path = ui_projects.build(tmp_path / "city.twin.duckdb")
+    path = copy_project(ui_city_file, tmp_path / "city.twin.duckdb")  # the small UI project (tests/fixtures/ui)
     settings = AppSettings(QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat))
     win = QtMainWindow(open_session(path), settings=settings)
     qtbot.addWidget(win)

@@ -1,7 +1,8 @@
 """The demo town 미호누리 (``twin demo``): deterministic, four stages and their services, a noded road network,
 incidents routed over the simulated traffic, the committed SUMO results (docs/demo.md).
 
-The town is built once per session (about 5-10 s); the determinism test builds it twice more through the CLI.
+The town is built once per session (about 5-10 s, the ``demo_town`` fixture of tests/conftest.py, shared with the
+window tests); the determinism test builds it twice more through the CLI.
 """
 
 from __future__ import annotations
@@ -10,8 +11,6 @@ import datetime as dt
 import hashlib
 import json
 import pathlib
-import subprocess
-import sys
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -22,7 +21,7 @@ import shapely
 from twin.cli.main import main as twin_main
 from twin.links.routing import RoadGraph
 from twin.store.project import Project
-from twin_datasets.new_town import DAY, FILES, build_new_town, traffic
+from twin_datasets.new_town import DAY, FILES, traffic
 from twin_datasets.new_town.story import TOUR
 from twin_datasets.new_town.traffic import simulate
 
@@ -35,11 +34,9 @@ PACKAGE = pathlib.Path(traffic.__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="session")
-def town(tmp_path_factory):
-    path = tmp_path_factory.mktemp("town") / "town.twin.duckdb"
-    timings: dict = {}
-    build_new_town(path, timings=timings)
-    return path, timings
+def town(demo_town):
+    """The session's demo town (tests/conftest.py, built once with the default seed): (path, timings)."""
+    return demo_town
 
 
 @pytest.fixture(scope="session")
@@ -104,10 +101,10 @@ def test_the_build_times_each_step_and_finishes_with_the_links_and_the_tour(town
     assert project.rows("SELECT count(*) FROM links")[0][0] > 0 and project.rows("SELECT count(*) FROM tours")[0][0] == 1
 
 
-def test_layers_have_their_stage_service_and_role(town, project):
-    result = subprocess.run([sys.executable, "-m", "twin.cli.main", "info", str(town[0]), "--json"],
-                            capture_output=True, text=True, check=True)
-    info = json.loads(result.stdout)
+def test_layers_have_their_stage_service_and_role(town, project, capsys):
+    capsys.readouterr()
+    assert twin_main(["info", str(town[0]), "--json"]) == 0  # the CLI in-process
+    info = json.loads(capsys.readouterr().out)
     assert info["crs"] == "EPSG:5186"
     stages = {layer["stage"] for layer in info["layers"]}
     assert stages == {1, 2, 3, 4} and all(isinstance(s, int) for s in stages)

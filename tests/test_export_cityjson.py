@@ -228,12 +228,23 @@ def test_cjio_reads_the_export(tmp_path, small, suffix):
     assert "Building (1)" in info and "BuildingPart (1)" in info
 
 
-@pytest.mark.parametrize("suffix", [".city.json", ".city.jsonl"])
-def test_real_delft_and_zurich_round_trip(tmp_path, shared_data, suffix):
+@pytest.fixture(scope="module")
+def real_cities(tmp_path_factory, shared_data):
+    """Delft (LoD1) and Zurich (LoD2) imported once, each into a project of its own, for both formats' round trips."""
+    folder = tmp_path_factory.mktemp("real-cityjson")
+    paths = []
     for source in ("A/delft_bgt_lod1_v2.0.city.json", "A/zurich_lod2_subset_v1.1.city.json"):
-        with Project.open(tmp_path / f"{source[2:8]}.twin.duckdb", create=True) as project:
+        with Project.open(folder / f"{source[2:8]}.twin.duckdb", create=True) as project:
             import_file(project, shared_data / source)
+            paths.append(project.path)
+    return paths
+
+
+@pytest.mark.parametrize("suffix", [".city.json", ".city.jsonl"])
+def test_real_delft_and_zurich_round_trip(tmp_path, real_cities, suffix):
+    for path in real_cities:
+        with Project.open(path) as project:
             for layer in project.layers():
-                round_trip(tmp_path, project, layer.name, f"{source[2:8]}-{layer.id}{suffix}")
+                round_trip(tmp_path, project, layer.name, f"{path.name[:6]}-{layer.id}{suffix}")
     info = cjio_info(tmp_path / f"zurich-1{suffix}")
     assert "Building (49)" in info and "BuildingPart (161)" in info

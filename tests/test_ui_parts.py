@@ -12,14 +12,13 @@ import shapely
 from PySide6 import QtCore
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent / "fixtures" / "ui"))
-import ui_projects  # noqa: E402
-
+from conftest import copy_project  # noqa: E402
 from twin.store.project import Project  # noqa: E402
 
 
 @pytest.fixture
-def city(tmp_path):
-    project = Project.open(ui_projects.build(tmp_path / "city.twin.duckdb"))
+def city(tmp_path, ui_city_file):
+    project = Project.open(copy_project(ui_city_file, tmp_path / "city.twin.duckdb"))
     yield project
     project.close()
 
@@ -191,14 +190,14 @@ def test_save_as_copies_the_file_and_open_refuses_other_files(tmp_path, city):
         open_session(text)
 
 
-def test_demo_is_built_once_and_reused(tmp_path):
+def test_demo_is_built_once_and_reused(tmp_path, ui_city_file):
     from twin_ui.demo import demo_is_built, ensure_demo_project
 
     calls = []
 
     def builder(path):
         calls.append(path)
-        ui_projects.build(path)
+        copy_project(ui_city_file, path)  # a small project stands for the town: the build is not the point
 
     assert not demo_is_built(tmp_path)
     first = ensure_demo_project(tmp_path, builder=builder)
@@ -209,7 +208,7 @@ def test_demo_is_built_once_and_reused(tmp_path):
         assert len(demo.layers()) == 4
 
 
-def test_an_interrupted_demo_build_is_built_again(tmp_path):
+def test_an_interrupted_demo_build_is_built_again(tmp_path, ui_city_file):
     from twin_ui.demo import demo_is_built, ensure_demo_project
 
     def broken(path):
@@ -219,27 +218,28 @@ def test_an_interrupted_demo_build_is_built_again(tmp_path):
     with pytest.raises(RuntimeError):
         ensure_demo_project(tmp_path, builder=broken)
     assert not demo_is_built(tmp_path)  # the half-built file is not taken for the demo
-    path = ensure_demo_project(tmp_path, builder=ui_projects.build)
+    path = ensure_demo_project(tmp_path, builder=lambda target: copy_project(ui_city_file, target))
     with Project.open(path) as demo:
         assert len(demo.layers()) == 4
 
 
-def test_a_demo_an_older_app_built_is_built_again(tmp_path):
+def test_a_demo_an_older_app_built_is_built_again(tmp_path, ui_city_file):
     from twin_ui.demo import MARKER, demo_is_built, ensure_demo_project
 
     calls = []
-    ui_projects.build(tmp_path / "demo.twin.duckdb")  # the sample district of an older version, marked complete
+    copy_project(ui_city_file, tmp_path / "demo.twin.duckdb")  # the sample district of an older version, marked complete
     (tmp_path / MARKER).write_text("built by Smart City Twin 0.1.0\n", encoding="utf-8")
     assert not demo_is_built(tmp_path)
-    ensure_demo_project(tmp_path, builder=lambda path: (calls.append(path), ui_projects.build(path)))
+    ensure_demo_project(tmp_path, builder=lambda path: (calls.append(path), copy_project(ui_city_file, path)))
     assert len(calls) == 1 and demo_is_built(tmp_path)
 
 
-def test_the_demo_is_the_new_town(tmp_path):
-    from twin_ui.demo import ensure_demo_project
+def test_the_demo_is_the_new_town(demo_town):
+    from twin_ui.demo import demo_is_built
 
-    path = ensure_demo_project(tmp_path)  # the real generator (twin demo), through the real importers
-    with Project.open(path) as demo:
+    path, _ = demo_town  # ensure_demo_project with the real generator (twin demo), through the real importers
+    assert demo_is_built(path.parent) and path.name == "demo.twin.duckdb"
+    with Project.open(path, read_only=True) as demo:
         layers = demo.layers()
         assert demo.crs == "EPSG:5186"
         assert {layer.kind for layer in layers} >= {"buildings", "points", "lines", "polygons", "moving", "events",
@@ -247,7 +247,7 @@ def test_the_demo_is_the_new_town(tmp_path):
         assert {layer.stage for layer in layers} == {1, 2, 3, 4}
         assert sum(layer.feature_count for layer in layers if layer.kind == "buildings") >= 3000
         assert all(layer.properties.get("role") for layer in layers)
-    assert (tmp_path / "demo_sources" / "buildings.gpkg").exists()  # the source files beside the project
+    assert (path.parent / "demo_sources" / "buildings.gpkg").exists()  # the source files beside the project
 
 
 def test_about_lists_the_stack_versions(qapp):

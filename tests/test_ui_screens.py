@@ -1,6 +1,7 @@
 """Every screen of the app at 1440x900 and 1920x1080: a PNG in tests/screens/out/ to look at, and the checks a
 machine can make: no label or tree item cut, no docks overlapping each other or the 3D view, and the 3D view
-holding at least 60% of the window (docs/app.md, "The default layout").
+holding at least 60% of the window (docs/app.md, "The default layout"). One window per size is opened on the
+demo town for the module and put back in the layout it opened with before each test.
 """
 
 from __future__ import annotations
@@ -20,39 +21,73 @@ VIEW_SHARE = 0.60
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> pathlib.Path:
-    """The demo town, built once for the module."""
-    from twin_ui.demo import ensure_demo_project
+def demo(tmp_path_factory, demo_town) -> pathlib.Path:
+    """A copy of the session's demo town (tests/conftest.py) for this module's windows."""
+    from conftest import copy_project
 
-    return ensure_demo_project(tmp_path_factory.mktemp("demo"))
+    return copy_project(demo_town[0], tmp_path_factory.mktemp("screens") / "demo.twin.duckdb")
 
 
-@pytest.fixture
-def open_window(qtbot, tmp_path, demo):
-    """``open_window(size)``: the main window on the demo town at ``size``, with fresh settings, drawn."""
+def wait_until(condition, timeout: float = 60.0) -> None:
+    """Run Qt events until ``condition()`` holds (module fixtures have no qtbot)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting for the window"
+        QtWidgets.QApplication.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 50)
+
+
+@pytest.fixture(scope="module")
+def windows(qapp, tmp_path_factory, demo):
+    """The main window on the demo town, one per screen size, opened (with fresh settings, drawn) when a test
+    first asks for that size and kept for the module; remembers the layout and camera it opened with."""
     from twin.model.session import Session
     from twin_ui.fonts import install_fonts
     from twin_ui.settings import AppSettings
     from twin_ui.window import QtMainWindow
 
-    windows = []
+    folder = tmp_path_factory.mktemp("screens-settings")
+    opened: dict[tuple[int, int], tuple[QtWidgets.QMainWindow, QtCore.QByteArray, object]] = {}
+
+    def get(size):
+        if size not in opened:
+            install_fonts(QtWidgets.QApplication.instance())
+            settings = AppSettings(QtCore.QSettings(str(folder / f"settings{len(opened)}.ini"),
+                                                    QtCore.QSettings.Format.IniFormat))
+            window = QtMainWindow(Session.open(demo), settings=settings)
+            window.resize(*size)
+            window.show()
+            assert window.view.wait_until_ready(60), "the 3D view never rendered"
+            wait_until(lambda: window.layer_list.model.rowCount() > 0)
+            settle()
+            opened[size] = (window, window.saveState(), window.model.camera.pose)
+        return opened[size]
+
+    yield get
+    for window, _, _ in opened.values():
+        window.close()
+
+
+@pytest.fixture
+def open_window(windows):
+    """``open_window(size)``: the module's main window at ``size``, back in the layout, camera and (empty)
+    selection it opened with, as a fresh window has them; drawn."""
 
     def make(size):
-        install_fonts(QtWidgets.QApplication.instance())
-        settings = AppSettings(QtCore.QSettings(str(tmp_path / f"settings{len(windows)}.ini"),
-                                                QtCore.QSettings.Format.IniFormat))
-        window = QtMainWindow(Session.open(demo), settings=settings)
+        window, state, pose = windows(size)
+        if window.isFullScreen():
+            window.showNormal()
+        window.model.selection.clear()
+        assert window.restoreState(state)
         window.resize(*size)
-        window.show()
-        windows.append(window)
-        assert window.view.wait_until_ready(60), "the 3D view never rendered"
-        qtbot.waitUntil(lambda: window.layer_list.model.rowCount() > 0)
+        window.model.camera.pose = pose
+        window.activateWindow()
+        window.view.render_now()
         settle()
         return window
 
-    yield make
-    for window in windows:
-        window.close()
+    return make
 
 
 def settle(seconds: float = 0.4) -> None:

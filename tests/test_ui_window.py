@@ -12,24 +12,21 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
-sys.path.insert(0, str(pathlib.Path(__file__).parent / "fixtures" / "ui"))
-import ui_projects  # noqa: E402
-
+sys.path.insert(0, str(pathlib.Path(__file__).parent / "fixtures" / "ui"))  # ui_panel
+from conftest import copy_project  # noqa: E402
 from twin.model.session import Session  # noqa: E402
 from twin.store.project import Project  # noqa: E402
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture
-def settings(tmp_path):
+def _settings(folder: pathlib.Path):
     from twin_ui.settings import AppSettings
 
-    return AppSettings(QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat))
+    return AppSettings(QtCore.QSettings(str(folder / "settings.ini"), QtCore.QSettings.Format.IniFormat))
 
 
-@pytest.fixture
-def plugins():
+def _plugins():
     """The installed plugins plus two test panels (one that works, one that fails to build)."""
     import ui_panel
 
@@ -41,17 +38,53 @@ def plugins():
     return registry
 
 
-@pytest.fixture
-def window(qtbot, tmp_path, settings, plugins):
+def _open_window(folder: pathlib.Path, settings, plugins, ui_city_file):
+    """The window on a fresh copy of the small UI project (tests/fixtures/ui/ui_projects.py) in ``folder``, drawn."""
     from twin_ui.fonts import install_fonts
     from twin_ui.window import QtMainWindow
 
     install_fonts(QtWidgets.QApplication.instance())
-    session = Session.open(ui_projects.build(tmp_path / "city.twin.duckdb"))
+    session = Session.open(copy_project(ui_city_file, folder / "city.twin.duckdb"))
     win = QtMainWindow(session, settings=settings, plugins=plugins)
     win.resize(1280, 860)
     win.show()
     assert win.view.wait_until_ready(30), "the 3D view never rendered"
+    return win
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return _settings(tmp_path)
+
+
+@pytest.fixture
+def plugins():
+    return _plugins()
+
+
+@pytest.fixture(scope="module")
+def module_window(qapp, tmp_path_factory, ui_city_file):
+    """One window for the module's ``shared_window`` tests, with the camera it opened with."""
+    folder = tmp_path_factory.mktemp("ui-window")
+    win = _open_window(folder, _settings(folder), _plugins(), ui_city_file)
+    yield win, win.model.camera.pose
+    win.close()
+
+
+@pytest.fixture
+def window(request, qtbot, tmp_path, ui_city_file):
+    """The main window on the small UI project: a new one for each test, or, for a test marked
+    ``shared_window`` (it reads, picks, queries and opens dialogs, and leaves the project and the layout as it
+    found them), the module's window, its selection cleared, no stage lens and its first camera."""
+    if request.node.get_closest_marker("shared_window"):
+        win, pose = request.getfixturevalue("module_window")
+        win.model.selection.clear()
+        win.model.lens.stage = None
+        win.model.camera.pose = pose
+        win.view.render_now()
+        yield win
+        return
+    win = _open_window(tmp_path, request.getfixturevalue("settings"), request.getfixturevalue("plugins"), ui_city_file)
     yield win
     win.close()
 
@@ -83,6 +116,7 @@ def test_opens_with_every_layer_drawn_and_grouped(qtbot, window):
     assert window.settings.recent_projects()[0].endswith("city.twin.duckdb")
 
 
+@pytest.mark.shared_window  # turns CCTV off and on again
 def test_toggling_a_layer_hides_it_in_3d_and_saves_it(qtbot, window):
     visual = window.view.visuals["CCTV"]
     assert all(a.GetVisibility() for a in visual.actors.values())
@@ -94,6 +128,7 @@ def test_toggling_a_layer_hides_it_in_3d_and_saves_it(qtbot, window):
     qtbot.waitUntil(lambda: all(a.GetVisibility() for a in window.view.visuals["CCTV"].actors.values()))
 
 
+@pytest.mark.shared_window
 def test_clicking_a_building_highlights_it_and_fills_the_inspector(qtbot, window):
     point = screen_point(window, 200_000.0, 550_000.0, 40.0)  # the roof of the 40 m centre block
     click(qtbot, window, point)
@@ -114,6 +149,7 @@ def test_clicking_a_building_highlights_it_and_fills_the_inspector(qtbot, window
     assert window.view.scene.selection == frozenset() and inspector.record is None and not window.model.selection
 
 
+@pytest.mark.shared_window
 def test_the_status_bar_follows_the_cursor_on_the_ground(window):
     point = screen_point(window, 199_990.0, 549_900.0, 0.0)
     widget = window.view.plotter.interactor
@@ -125,6 +161,7 @@ def test_the_status_bar_follows_the_cursor_on_the_ground(window):
     assert window.status.lonlat.text().endswith("E") and "° N" in window.status.lonlat.text()
 
 
+@pytest.mark.shared_window
 def test_a_query_fills_the_table_and_selected_rows_are_highlighted(qtbot, window):
     console = window.sql_console
     console.editor.setPlainText("SELECT fid, height, 용도, geom FROM lyr_1 WHERE height >= 24 ORDER BY fid")
@@ -150,6 +187,7 @@ def test_a_query_fills_the_table_and_selected_rows_are_highlighted(qtbot, window
     assert window.project.has_table("layers")
 
 
+@pytest.mark.shared_window
 def test_stage_lens_shows_the_city_as_it_was(qtbot, window):
     window.stage_lens.set_stage(1)
     assert window.model.lens.stage == 1 and window.stage_lens.combo.currentData() == 1
@@ -187,6 +225,7 @@ def test_import_a_shared_csv_through_the_dialog(qtbot, window, shared_data):
     dialog.cancel_button.click()  # now "Close"
 
 
+@pytest.mark.shared_window
 def test_import_errors_are_messages_and_the_source_can_be_fixed(qtbot, window, shared_data):
     dialog = window.import_files([shared_data / "E" / "osan_taas_2017_2019_attributes.csv"])[0]
     qtbot.waitUntil(lambda: not dialog.reader.busy, timeout=30000)
@@ -206,6 +245,7 @@ def test_import_errors_are_messages_and_the_source_can_be_fixed(qtbot, window, s
     dialog.reject()
 
 
+@pytest.mark.shared_window
 def test_dropping_a_file_opens_the_import_dialog(qtbot, window, shared_data):
     from twin_ui.dialogs.qt_import_dialog import QtImportDialog
 
@@ -276,8 +316,8 @@ def test_save_as_new_and_open(qtbot, window, tmp_path):
     about.close()
 
 
-def test_screenshot_command_line(tmp_path):
-    project = ui_projects.build(tmp_path / "shot.twin.duckdb")
+def test_screenshot_command_line(tmp_path, ui_city_file):
+    project = copy_project(ui_city_file, tmp_path / "shot.twin.duckdb")
     png = tmp_path / "shot.png"
     result = subprocess.run([sys.executable, str(REPO / "main.py"), str(project), "--screenshot", str(png),
                              "--size", "1000x700", "--select", "Buildings", "4"],
@@ -384,14 +424,13 @@ def test_no_argument_opens_the_demo_built_once(tmp_path):
         assert len(project.layers()) >= 6 and project.crs == "EPSG:5186"
 
 
-def test_the_real_demo_in_the_window(qtbot, tmp_path, settings):
-    """The demo town built into tmp_path: toggle a layer, colour by an attribute from the context
-    menu, pick the tallest tower and read its Korean attributes."""
-    from twin_ui.demo import ensure_demo_project
+def test_the_real_demo_in_the_window(qtbot, tmp_path, settings, demo_town):
+    """The demo town (a copy of the session's, tests/conftest.py): toggle a layer, colour by an attribute from
+    the context menu, pick the tallest tower and read its Korean attributes."""
     from twin_ui.docks.layer_list_model import LEVEL_ROLE
     from twin_ui.window import QtMainWindow
 
-    session = Session.open(ensure_demo_project(tmp_path / "data"))
+    session = Session.open(copy_project(demo_town[0], tmp_path / "data" / "demo.twin.duckdb"))
     project = session.reader
     window = QtMainWindow(session, settings=settings)
     window.resize(1280, 860)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
@@ -16,19 +14,16 @@ def info(path, capsys) -> dict:
     return json.loads(capsys.readouterr().out)
 
 
-def test_cli_import_reports_skipped_lines_and_info_json(tmp_path, shared_data):
-    project = tmp_path / "osan.twin.duckdb"
-    result = subprocess.run(
-        [sys.executable, "-m", "twin.cli.main", "import", str(project), str(shared_data / "C/osan_cctv.csv"),
-         "--stage", "2", "--service", "safety", "--importer", "csv-points"],
-        capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout == ""  # messages go to stderr
-    assert "imported 556 feature(s), skipped 11" in result.stderr
-    assert "skipped 10: latitude and longitude swapped (line 559, line 560" in result.stderr
-    assert "detected encoding: UTF-8" in result.stderr and "detected y column: 설치위치_위도" in result.stderr
-    out = json.loads(subprocess.run([sys.executable, "-m", "twin.cli.main", "info", str(project), "--json"],
-                                    capture_output=True, text=True, check=True).stdout)
+def test_cli_import_reports_skipped_lines_and_info_json(tmp_path, shared_data, capfd):
+    project = tmp_path / "osan.twin.duckdb"  # the CLI's main in-process; capfd also sees what C code writes
+    assert main(["import", str(project), str(shared_data / "C/osan_cctv.csv"), "--stage", "2", "--service", "safety",
+                 "--importer", "csv-points"]) == 0
+    result = capfd.readouterr()
+    assert result.out == ""  # messages go to stderr
+    assert "imported 556 feature(s), skipped 11" in result.err
+    assert "skipped 10: latitude and longitude swapped (line 559, line 560" in result.err
+    assert "detected encoding: UTF-8" in result.err and "detected y column: 설치위치_위도" in result.err
+    out = info(project, capfd)
     assert out["crs"] == "EPSG:5186"
     assert [(l["name"], l["kind"], l["stage"], l["service"], l["features"]) for l in out["layers"]] == [
         ("osan_cctv", "points", 2, "safety", 556)]
