@@ -83,7 +83,7 @@ def test_moving_points_are_where_the_interpolation_says(scene):
 
 
 def test_moving_objects_are_arrows_along_their_way_that_keep_their_size_on_screen(scene):
-    from twin.render.tracks import ARROW_MIN_M, ARROW_PX
+    from twin.render.moving import ARROW_MIN_M, ARROW_PX
 
     moving = scene.visual("vehicles")
     scene.set_time(T0 + dt.timedelta(seconds=25), T0 + dt.timedelta(seconds=25))

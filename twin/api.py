@@ -102,7 +102,8 @@ __all__ += [
 ]
 
 # ----- what plugin code receives, and how a plugin's tests drive it (docs/plugins.md) --------
-from twin.io.importing import read_file  # noqa: E402
+from twin.io.importing import read_file, read_source  # noqa: E402
+from twin.layerstream import CHUNK_ROWS, STREAM_BYTES, LayerStream, chunk_rows, wants_stream  # noqa: E402
 from twin.io.service import ImportPlan, ImportService, import_file  # noqa: E402
 from twin.model.context import PanelContext, SelectedFeatures  # noqa: E402
 from twin.model.layers import LayerState  # noqa: E402
@@ -126,7 +127,14 @@ __all__ += [
     "Selection",
     "import_file",
     "read_file",
+    "read_source",
     "run_analysis",
+    # streaming big files in chunks (docs/plugins.md, "Streaming big files")
+    "CHUNK_ROWS",
+    "STREAM_BYTES",
+    "LayerStream",
+    "chunk_rows",
+    "wants_stream",
 ]
 
 # ----- links between services (docs/links.md) ----------------------------------------------

@@ -36,6 +36,7 @@ from twin.api import (
     points_wkb,
     read_csv_table,
     summary_rows,
+    wants_stream,
 )
 from twin_plugins.formats.csv_geometry import geometry_text_columns, parse_geometry_text
 
@@ -45,8 +46,20 @@ LOOKED_FOR = "위도/경도, latitude/longitude, lat/lon/lng, X좌표/Y좌표, x
 def read_csv_points(path: pathlib.Path, options: ImportOptions) -> LayerData | list[LayerData]:
     """Import a CSV whose rows are places (facilities, sensors, accidents) as a points layer."""
     path = pathlib.Path(path)
+    if wants_stream(path, options):  # a big file: chunks of rows (twin_plugins.formats.csv_stream)
+        from twin_plugins.formats.csv_stream import stream_csv_points
+
+        stream = stream_csv_points(path, options)
+        if stream is not None:
+            return stream
     options.report_progress(0.05, "reading")
     csv = read_csv_table(path, encoding=options.encoding)
+    layers = csv_layers(path, csv, options)
+    return layers[0] if len(layers) == 1 else layers
+
+
+def csv_layers(path: pathlib.Path, csv: CsvTable, options: ImportOptions) -> list[LayerData]:
+    """The layers of a CSV read into a table: points from coordinate columns, one per geometry column."""
     options.report_progress(0.5, "checking coordinates")
     geometry_columns = geometry_text_columns(csv.table)
     columns = _columns(path, csv, options, geometry_columns)
@@ -55,12 +68,12 @@ def read_csv_points(path: pathlib.Path, options: ImportOptions) -> LayerData | l
         layers.append(_points_layer(path, csv, columns, options, geometry_columns))
     crs = layers[0].crs if layers else _crs_option(path, options) or "EPSG:4326"
     for name, notation in geometry_columns.items():
-        extra = _geometry_layer(path, csv, name, notation, crs, timezone=options.timezone)
+        extra = _geometry_layer(path, csv, name, notation, crs, timezone=options.timezone, options=options)
         if extra is not None:
             layers.append(extra)
     if not layers:
         raise InputError(path, f"no usable geometry in the columns {', '.join(geometry_columns)}")
-    return layers[0] if len(layers) == 1 else layers
+    return layers
 
 
 def _crs_option(path: pathlib.Path, options: ImportOptions) -> str | None:
@@ -158,8 +171,10 @@ def _report_rows(report: ImportReport, csv: CsvTable, problem: np.ndarray, usabl
         report.skip(f"line {line}", reason)
 
 
-def _geometry_layer(path, csv: CsvTable, name: str, notation: str, crs: str, *, timezone: str) -> LayerData | None:
-    """A layer from a column of GeoJSON or WKT geometries (other columns as attributes)."""
+def _geometry_layer(path, csv: CsvTable, name: str, notation: str, crs: str, *, timezone: str,
+                    options: ImportOptions | None = None) -> LayerData | None:
+    """A layer from a column of GeoJSON or WKT geometries (other columns as attributes); polygons with a
+    height or storeys column become LoD1 buildings, as in a GeoPackage (footprints.py)."""
     report = ImportReport(source=str(path))
     report.detected.update(csv.detected())
     report.detected.update({"geometry column": f"{name} ({notation})", "crs": crs})
@@ -178,4 +193,11 @@ def _geometry_layer(path, csv: CsvTable, name: str, notation: str, crs: str, *, 
     wkb = pa.array(shapely.to_wkb(geometries[keep]), type=pa.binary())
     report.imported = int(keep.sum())
     kind = geometry_kind(geometries[keep])
+    if kind == "polygons" and options is not None:
+        from twin_plugins.formats.vector import footprint_layer
+
+        buildings = footprint_layer(path, attributes, geometries[keep], crs=crs, options=options, report=report,
+                                    name=name)
+        if buildings is not None:
+            return buildings
     return LayerData(kind=kind, features=attributes.append_column("geometry", wkb), crs=crs, report=report, name=name)

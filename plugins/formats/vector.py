@@ -26,6 +26,7 @@ from twin.api import (
     find_named_column,
     kind_groups,
     normalize_crs,
+    wants_stream,
 )
 from twin_plugins.formats.footprints import (
     BASE_NAMES,
@@ -58,6 +59,10 @@ def read_vector(path: pathlib.Path, options: ImportOptions) -> LayerData | list[
     """Read every spatial layer of a vector file (one LayerData per GDAL layer and geometry kind)."""
     path = pathlib.Path(path)
     if path.suffix.lower() in (".parquet", ".geoparquet"):
+        if wants_stream(path, options):  # a big file: chunks of rows (twin_plugins.formats.geoparquet_stream)
+            from twin_plugins.formats.geoparquet_stream import stream_geoparquet
+
+            return stream_geoparquet(path, options)
         return _geoparquet(path, options)
     try:
         listed = pyogrio.list_layers(path)
@@ -72,7 +77,7 @@ def read_vector(path: pathlib.Path, options: ImportOptions) -> LayerData | list[
     for i, (name, _) in enumerate(spatial):
         options.report_progress(0.1 + 0.8 * i / len(spatial), f"layer {name}")
         try:
-            meta, table = pyogrio.read_arrow(path, layer=name, encoding=encoding)
+            meta, table = pyogrio.read_arrow(path, layer=name, encoding=encoding, **_row_range(options))
             table.column_names  # noqa: B018 - decodes the field names now, inside the try
         except UnicodeDecodeError:
             raise InputError(path, f"text is not {encoding or 'UTF-8'}: give the encoding with --encoding "
@@ -94,6 +99,29 @@ def read_vector(path: pathlib.Path, options: ImportOptions) -> LayerData | list[
         out += _layers(path, table.drop_columns([geometry_name]), table.column(geometry_name), crs=crs,
                        options=options, report=report, name=name if len(spatial) > 1 else None)
     return out[0] if len(out) == 1 else out
+
+
+def _row_range(options: ImportOptions) -> dict:
+    """``skip_features``/``max_features`` from ``options.extra`` (a chunk of rows, for `twin batch`), else none."""
+    if "skip_features" not in options.extra:
+        return {}
+    rows = {"skip_features": int(options.extra["skip_features"])}
+    if options.extra.get("max_features") is not None:
+        rows["max_features"] = int(options.extra["max_features"])
+    return rows
+
+
+def _parquet_rows(parquet, rows: dict) -> pa.Table:
+    """Rows ``skip_features`` .. ``+max_features`` of a Parquet file, reading only the row groups they lie in."""
+    start = rows["skip_features"]
+    stop = start + rows.get("max_features", parquet.metadata.num_rows)
+    sizes = [parquet.metadata.row_group(i).num_rows for i in range(parquet.num_row_groups)]
+    ends = np.cumsum(sizes)
+    groups = [i for i in range(len(sizes)) if ends[i] > start and ends[i] - sizes[i] < stop]
+    if not groups:
+        return parquet.schema_arrow.empty_table()
+    first = int(ends[groups[0]] - sizes[groups[0]])
+    return parquet.read_row_groups(groups).slice(start - first, stop - start)
 
 
 def _gdal_message(exc: Exception, path: pathlib.Path | None = None) -> str:
@@ -223,12 +251,19 @@ def _maybe_buildings(path, table: pa.Table, geometries: np.ndarray, *, crs, opti
     )
 
 
+def footprint_layer(path, table: pa.Table, geometries: np.ndarray, *, crs, options, report, name) -> LayerData | None:
+    """Polygons with a height or storeys column as LoD1 buildings (None without such a column); for other readers
+    of polygons with attributes (CSV with WKT/GeoJSON cells)."""
+    return _maybe_buildings(path, table, geometries, crs=crs, options=options, report=report, name=name)
+
+
 def _geoparquet(path: pathlib.Path, options: ImportOptions) -> LayerData | list[LayerData]:
     import pyarrow.parquet as pq
     import pyproj
 
     try:
-        table = pq.read_table(path)
+        rows = _row_range(options)
+        table = _parquet_rows(pq.ParquetFile(path), rows) if rows else pq.read_table(path)
     except Exception as exc:
         raise InputError(path, f"not a readable Parquet file: {exc}") from None
     geo = json.loads((table.schema.metadata or {}).get(b"geo", b"null"))
@@ -252,6 +287,8 @@ def _geoparquet(path: pathlib.Path, options: ImportOptions) -> LayerData | list[
         import geopandas
 
         frame = geopandas.read_parquet(path, columns=[primary])
+        if rows:
+            frame = frame.iloc[rows["skip_features"]:rows["skip_features"] + table.num_rows]
         wkb = pa.chunked_array([pa.array(shapely.to_wkb(frame.geometry.values), type=pa.binary())])
     others = [c for c in geo.get("columns", {}) if c != primary and c in table.column_names]
     if others:

@@ -8,8 +8,8 @@ import sys
 
 from twin.cli.progress import ProgressLine
 from twin.errors import ImportCancelled, InputError, TwinError
-from twin.io.service import ImportService, plan_file
 from twin.io.options import ImportOptions
+from twin.store.dataset_manifest import is_dataset_folder
 from twin.store.project import DEFAULT_TIMEZONE, Project
 
 #: seconds an import waits for other commands reading the project before it says the project is busy
@@ -53,6 +53,8 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from twin.io.service import ImportService, plan_file  # the importers: not for ``twin --help`` (docs/startup.md)
+
     project_path = pathlib.Path(args.project)
     existed = project_path.exists()
     tz = args.tz if args.tz is not None else (_project_timezone(project_path) if existed else DEFAULT_TIMEZONE)
@@ -68,15 +70,18 @@ def run(args: argparse.Namespace) -> int:
             progress = ProgressLine(pathlib.Path(file).name)
             options = _options(args, tz, progress)
             try:  # read with the project closed (others may read it meanwhile), then a short write
-                plan = plan_file(file, options, importer=args.importer)
-                options.report_progress(0.95, "writing to the project")
-                with Project.open(project_path, create=True, crs=args.project_crs, timezone=args.tz,
-                                  wait=WRITE_WAIT) as project:
-                    outcome = ImportService(project).write(
-                        plan, name=options.layer, stage=options.stage, service=options.service,
-                        suggest=not args.no_suggest)
-                    project_crs = project.crs
-                    hint = _network_hint(project, args.net, outcome) if args.net else None
+                if is_dataset_folder(file):  # a partitioned dataset: referenced in place (docs/datasets.md)
+                    outcome, project_crs, hint = *_import_dataset(project_path, pathlib.Path(file), args), None
+                else:
+                    plan = plan_file(file, options, importer=args.importer)
+                    options.report_progress(0.95, "writing to the project")
+                    with Project.open(project_path, create=True, crs=args.project_crs, timezone=args.tz,
+                                      wait=WRITE_WAIT) as project:
+                        outcome = ImportService(project).write(
+                            plan, name=options.layer, stage=options.stage, service=options.service,
+                            suggest=not args.no_suggest)
+                        project_crs = project.crs
+                        hint = _network_hint(project, args.net, outcome) if args.net else None
             except (InputError, ImportCancelled, TwinError) as exc:
                 progress.finish()
                 print(f"twin import: error: {exc}", file=sys.stderr)
@@ -159,6 +164,8 @@ def _network_hint(project: Project, net: str, outcome) -> str | None:
 def _all_or_nothing(project_path: pathlib.Path, args: argparse.Namespace, tz: str) -> ImportTally:
     """``--all-or-nothing``: read every file first (nothing written); write them only when all were read, in
     one opening of the project, and remove the layers of this command again when one write fails."""
+    from twin.io.service import ImportService, plan_file
+
     tally = ImportTally()
     plans = []
     for file in args.files:
@@ -193,6 +200,19 @@ def _all_or_nothing(project_path: pathlib.Path, args: argparse.Namespace, tz: st
             _print_outcome(outcome, project.crs)
     tally.imported = [(file, len(names)) for file, names in written]
     return tally
+
+
+def _import_dataset(project_path: pathlib.Path, folder: pathlib.Path, args: argparse.Namespace):
+    """Reference a dataset folder as one layer: checked with the project closed, then one short write."""
+    from twin.io.dataset_import import plan_dataset, write_dataset
+    from twin.io.service import ImportOutcome
+
+    plan = plan_dataset(folder)
+    with Project.open(project_path, create=True, crs=args.project_crs, timezone=args.tz, wait=WRITE_WAIT) as project:
+        layer = write_dataset(project, plan, name=args.layer, stage=args.stage, service=args.service,
+                              force=args.force)
+        crs = project.crs
+    return ImportOutcome(path=folder, importer="dataset", layers=[layer], reports=[plan.report]), crs
 
 
 def _reason(file, exc: Exception) -> str:

@@ -9,6 +9,7 @@ import argparse
 import sys
 
 from twin.cli.output import dump_json, visible
+from twin.store.datasets import dataset_ref
 from twin.store.project import Project
 
 
@@ -21,7 +22,18 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 def project_summary(project: Project) -> dict:
     """The ``twin info --json`` document."""
-    return {"crs": project.crs, "layers": [layer.summary(project.timezone) for layer in project.layers()]}
+    return {"crs": project.crs, "layers": [_with_dataset(project, layer, layer.summary(project.timezone))
+                                           for layer in project.layers()]}
+
+
+def _with_dataset(project: Project, layer, info: dict) -> dict:
+    """An external layer's summary names its dataset folder and partitions (docs/datasets.md)."""
+    ref = dataset_ref(layer.properties)
+    if ref is not None:
+        reached = project.external.layers.get(layer.id)
+        count = len(reached.index) if reached is not None else ref.get("partitions")
+        info["dataset"] = {"path": ref.get("path"), "partitions": count, "reachable": reached is not None}
+    return info
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,6 +54,8 @@ def run(args: argparse.Namespace) -> int:
                           f"{layer.service or 'no service'}, bbox [{bbox}]{span}"))
             source_crs = crs_label(layer.source_crs) if layer.source_crs else "no CRS"
             print(visible(f"    source {layer.source_file} ({source_crs}), table {layer.table_name}"))
+            if "dataset" in info:
+                print(visible(f"    external dataset: {info['dataset']['path']} ({info['dataset']['partitions']} partitions)"))
             for problem in info.get("problems", []):
                 print(visible(f"    problem: {problem}"))
                 print(f"twin info: warning: {visible(problem)}", file=sys.stderr)

@@ -11,9 +11,11 @@ import pathlib
 
 from twin.errors import InputError
 from twin.layerdata import LayerData
+from twin.layerstream import LayerStream
 from twin.io.options import ImportOptions
 from twin.plugins.manifest import Contribution
 from twin.plugins.registry import PluginRegistry, registry as default_registry
+from twin.store.dataset_manifest import is_dataset_folder
 
 
 def sha256_of(path: pathlib.Path, *, chunk: int = 1 << 20) -> str:
@@ -38,6 +40,9 @@ def choose_importer(path: pathlib.Path, *, registry: PluginRegistry | None = Non
     if importer:
         return reg.contribution("importers", importer)
     candidates = reg.importers_for(path)
+    if path.is_dir() and is_dataset_folder(path):  # referenced as one layer, not read (twin.io.dataset_import)
+        raise InputError(path, "is a partitioned dataset (twin-dataset.json): `twin import PROJECT FOLDER` "
+                               "references it as one layer (docs/datasets.md)")
     if path.is_dir():  # folders (a GTFS feed unzipped): only importers declaring `folders = true`, by content
         folder_readers = _by_priority([c for c in reg.contributions("importers") if c.fields.get("folders")])
         for candidate in folder_readers:
@@ -79,14 +84,37 @@ def read_file(
     *,
     registry: PluginRegistry | None = None,
     importer: str | None = None,
-) -> tuple[Contribution, list[LayerData]]:
-    """Read a file with its importer into plain layer data (the project is not touched)."""
+    stream: bool = False,
+):
+    """Read a file with its importer into plain layer data (the project is not touched): ``(importer,
+    layers)``. A streamed file (:class:`~twin.layerstream.LayerStream`) is gathered into whole layers,
+    unless ``stream``: then ``(importer, first chunks, stream or None)`` (:func:`read_source`)."""
+    contribution, datas, layers = read_source(path, options, registry=registry, importer=importer)
+    if stream:
+        return contribution, datas, layers
+    if layers is not None:
+        datas = layers.gather()
+    return contribution, datas
+
+
+def read_source(
+    path: str | pathlib.Path,
+    options: ImportOptions | None = None,
+    *,
+    registry: PluginRegistry | None = None,
+    importer: str | None = None,
+) -> tuple[Contribution, list[LayerData], LayerStream | None]:
+    """Like :func:`read_file`, but a streaming importer's later chunks stay unread: (importer, the first
+    chunk of each layer, the stream or ``None``)."""
     path = pathlib.Path(path)
     options = options or ImportOptions()
     check_readable(path)
     reg = registry or default_registry
     contribution = choose_importer(path, registry=reg, importer=importer)
     result = reg.call(contribution, path, options)
+    stream = result if isinstance(result, LayerStream) else None
+    if stream is not None:
+        result = stream.first
     datas = list(result) if isinstance(result, (list, tuple)) else [result]
     if not datas:
         raise InputError(path, "nothing to import")
@@ -98,7 +126,27 @@ def read_file(
                 first = data.report.skipped[0]
                 raise InputError(path, f"{first.reason} ({len(data.report.skipped)} row(s) would be skipped; --strict)",
                                  where=first.where)
-    return contribution, datas
+    if stream is not None and options.strict:
+        stream = LayerStream(first=datas, rest=_strict_chunks(path, stream))
+    return contribution, datas, stream
+
+
+def _strict_chunks(path: pathlib.Path, stream: LayerStream):
+    """Later chunks, failing the import (--strict) at the first chunk whose reading skipped a row."""
+    chunks = iter(stream.chunks())
+    while True:
+        before = [len(d.report.skipped) for d in stream.first]  # the previous chunk is written by now
+        aligned = next(chunks, None)
+        if aligned is None:
+            return
+        for data, seen, part in zip(stream.first, before, aligned):
+            new = data.report.skipped[seen:]
+            if part is not None and part.report is not data.report:
+                new = new + part.report.skipped
+            if new:
+                raise InputError(path, f"{new[0].reason} ({len(new)} row(s) of a later chunk would be skipped; "
+                                       "--strict)", where=new[0].where)
+        yield aligned
 
 
 def usable(data: LayerData) -> bool:

@@ -19,11 +19,12 @@ import dataclasses
 import pathlib
 from typing import Any, Callable
 
-from twin.errors import ImportCancelled
+from twin.errors import ImportCancelled, ProjectError
 from twin.io.importing import layer_names, read_file, sha256_of
 from twin.io.options import ImportOptions
 from twin.io.placement import check_placement, project_extent
 from twin.layerdata import ImportReport, LayerData
+from twin.layerstream import LayerStream
 from twin.plugins.manifest import Contribution
 from twin.plugins.registry import PluginRegistry
 from twin.stages import Suggestion, suggest_for_data
@@ -44,6 +45,10 @@ class ImportPlan:
     suggestion: Suggestion
     #: sha256 of the source file, taken while reading (so that the write holds the project only briefly)
     sha256: str | None = None
+    #: a streamed file: ``datas`` are the first chunks, the rest is read while writing (once: a streamed
+    #: plan is written at most once; plan again to write again)
+    stream: LayerStream | None = None
+    consumed: bool = False  # its stream was taken by a write (that may have failed): plan again
 
     @property
     def feature_count(self) -> int:
@@ -68,6 +73,8 @@ class ImportPlan:
                     out[key] = value
                 elif out[key] != value and key == "rows":
                     out[key] = out[key] + value
+        if self.stream is not None:
+            out["read"] = "in chunks (counts so far are of the first chunk)"
         out["layers"] = len(self.datas)
         out["features"] = self.feature_count
         out["skipped"] = self.skipped_count
@@ -119,6 +126,8 @@ class ImportService:
         """Write ``plan`` in one transaction. ``suggest`` fills a stage or service left empty from the
         plan's suggestion and says so in each report. Cancelling is possible until the write starts."""
         report = progress or (lambda fraction, message: None)
+        if plan.consumed:
+            raise ProjectError("this file was read in chunks and written already: plan it again to write it again")
         report(0.0, "hashing the source file")
         digest = plan.sha256 or (sha256_of(plan.path) if plan.path.is_file() else None)
         if cancelled is not None and cancelled():
@@ -133,8 +142,12 @@ class ImportService:
             if data.time_span and not data.properties.get("timezone"):
                 data.properties["timezone"] = plan.options.timezone
         report(0.3, "writing to the project")
+        more = None
+        if plan.stream is not None:
+            more, plan.stream = plan.stream.chunks(), None  # read while writing, in the same transaction
+            plan.consumed = True
         layers = write_layers(self.project, list(zip(plan.datas, names)), stage=stage, service=service or None,
-                              source_file=str(plan.path.resolve()), source_sha256=digest, places=places)
+                              source_file=str(plan.path.resolve()), source_sha256=digest, places=places, more=more)
         self.project.save()  # checkpoint now: a crash later leaves no log to replay (docs/security.md)
         report(1.0, "done")
         return ImportOutcome(path=plan.path, importer=plan.importer.id, layers=layers,
@@ -145,11 +158,11 @@ def plan_file(path: str | pathlib.Path, options: ImportOptions, *, registry: Plu
               importer: str | None = None) -> ImportPlan:
     """Read ``path`` into a plan with no project open (``twin import`` reads before it takes the write lock)."""
     path = pathlib.Path(path)
-    contribution, datas = read_file(path, options, registry=registry, importer=importer)
+    contribution, datas, stream = read_file(path, options, registry=registry, importer=importer, stream=True)
     suggestion = suggest_for_data(path, datas, registry=registry)
     digest = sha256_of(path) if path.is_file() else None
     return ImportPlan(path=path, importer=contribution, datas=datas, options=options, suggestion=suggestion,
-                      sha256=digest)
+                      sha256=digest, stream=stream)
 
 
 def import_file(

@@ -314,32 +314,37 @@ class MeshVisual(Visual, abc.ABC):
             plotter.remove_actor(actor, render=False)
         self.actors.clear()
         for key, part in parts.items():
-            if not part.mesh.n_cells:
-                continue
-            mesh, ghost = self._split(part.mesh)
-            common: dict[str, Any] = dict(
-                ambient=part.material[0], diffuse=part.material[1], specular=part.material[2],
-                line_width=part.line_width, smooth_shading=False, show_scalar_bar=False,
-                pickable=part.pickable, reset_camera=False, render=False)
-            if mesh is not None and mesh.n_cells:
-                kwargs = dict(common, name=f"{self.layer.id}:{key}",
-                              opacity=part.opacity if part.opacity is not None else float(self.style.opacity))
-                accent = self._view[3] if self._view is not None else None
-                if part.styled and accent:  # what the stage added, in the stage's colour
-                    kwargs.update(color=accent)
-                elif part.styled and coloring.mode != "constant":
-                    kwargs.update(self._color_arrays(mesh, coloring))
-                elif part.styled:
-                    kwargs.update(color=coloring.color)
-                else:
-                    kwargs.update(color=part.color or darker(self.style.color))
-                self.actors[key] = plotter.add_mesh(mesh, **kwargs)
-            if ghost is not None and ghost.n_cells:
-                self.actors[key + _GHOST] = plotter.add_mesh(
-                    ghost, color=GHOST_COLOR if part.styled else GHOST_EDGE_COLOR, name=f"{self.layer.id}:{key}{_GHOST}",
-                    opacity=min(float(self.style.opacity), part.opacity or 1.0), **common)
+            self._draw_part(key, part, coloring)
         self.set_visible(self.visible)
         self._draw_highlight()
+
+    def _draw_part(self, key: str, part: Part, coloring: Coloring) -> None:
+        """Add the actors of one part (its styled piece and its stage-lens context) to the plotter."""
+        plotter = self.plotter
+        if not part.mesh.n_cells:
+            return
+        mesh, ghost = self._split(part.mesh)
+        common: dict[str, Any] = dict(
+            ambient=part.material[0], diffuse=part.material[1], specular=part.material[2],
+            line_width=part.line_width, smooth_shading=False, show_scalar_bar=False,
+            pickable=part.pickable, reset_camera=False, render=False)
+        if mesh is not None and mesh.n_cells:
+            kwargs = dict(common, name=f"{self.layer.id}:{key}",
+                          opacity=part.opacity if part.opacity is not None else float(self.style.opacity))
+            accent = self._view[3] if self._view is not None else None
+            if part.styled and accent:  # what the stage added, in the stage's colour
+                kwargs.update(color=accent)
+            elif part.styled and coloring.mode != "constant":
+                kwargs.update(self._color_arrays(mesh, coloring))
+            elif part.styled:
+                kwargs.update(color=coloring.color)
+            else:
+                kwargs.update(color=part.color or darker(self.style.color))
+            self.actors[key] = plotter.add_mesh(mesh, **kwargs)
+        if ghost is not None and ghost.n_cells:
+            self.actors[key + _GHOST] = plotter.add_mesh(
+                ghost, color=GHOST_COLOR if part.styled else GHOST_EDGE_COLOR, name=f"{self.layer.id}:{key}{_GHOST}",
+                opacity=min(float(self.style.opacity), part.opacity or 1.0), **common)
 
     def _draw_highlight(self) -> None:
         plotter = self.plotter
@@ -351,12 +356,7 @@ class MeshVisual(Visual, abc.ABC):
         wanted = self.with_parts(self._highlighted)
         if self._view is not None and not self._view[0] and self._view[1].size:
             wanted = np.setdiff1d(wanted, self._view[1])  # hidden by the stage lens
-        pieces = []
-        for part in self.ensure_built().values():
-            if part.pickable and part.mesh.n_cells:
-                cells = np.flatnonzero(np.isin(part.mesh.cell_data[FID], wanted))
-                if cells.size:
-                    pieces.append(cells_subset(part.mesh, cells))
+        pieces = self._highlight_pieces(wanted)
         if not pieces:
             return
         selected = pieces[0].merge(pieces[1:]) if len(pieces) > 1 else pieces[0]
@@ -368,6 +368,16 @@ class MeshVisual(Visual, abc.ABC):
         mapper.SetRelativeCoincidentTopologyLineOffsetParameters(-2.0, -4.0)
         actor.SetVisibility(self.visible and self.style.visible)
         self._highlight_actor = actor
+
+    def _highlight_pieces(self, wanted: np.ndarray) -> list:
+        """The meshes of the wanted features (drawn over them in the highlight colour)."""
+        pieces = []
+        for part in self.ensure_built().values():
+            if part.pickable and part.mesh.n_cells:
+                cells = np.flatnonzero(np.isin(part.mesh.cell_data[FID], wanted))
+                if cells.size:
+                    pieces.append(cells_subset(part.mesh, cells))
+        return pieces
 
 
 def _child_links(project: Project, layer: LayerInfo) -> tuple[np.ndarray, np.ndarray]:

@@ -7,7 +7,7 @@ import numpy as np
 from twin.render.visual import MeshVisual, Part
 from twin.scene.colors import city_object_color
 from twin.scene.features import attribute_types, find_column
-from twin.scene.glyphs import FACILITY_COLORS, anchored_glyphs, automatic_size, layer_facility
+from twin.scene.glyphs import FACILITY_COLORS, anchored_glyphs, automatic_size, glyph_screen, layer_facility
 from twin.scene.lines import RIBBON_WIDTH, line_parts, utility_color
 from twin.scene.meshes import building_mesh, chosen_lod, empty_mesh, has_mesh
 from twin.scene.origin import project_extent
@@ -35,6 +35,14 @@ class BuildingVisual(MeshVisual):
     A buildings layer without a mesh table (footprints only) is drawn as its polygons extruded by
     a height attribute when it has one.
     """
+
+    def __new__(cls, project=None, layer=None, origin=None, **kwargs):
+        if cls is BuildingVisual and layer is not None:
+            from twin.render.tiled import TiledBuildingVisual, wants_tiles
+
+            if wants_tiles(project, layer):  # a large layer (or an external dataset): drawn tile by tile
+                return super().__new__(TiledBuildingVisual)
+        return super().__new__(cls)
 
     def build(self) -> dict[str, Part]:
         material = (0.55, 0.6, 0.02)
@@ -74,7 +82,7 @@ class PointVisual(MeshVisual):
         mesh, anchors = anchored_glyphs(self.project, self.layer, self.origin, size=1.0)
         pixels = float(self.style.size) if units == "px" and self.style.size else POINT_PX
         floor = 0.0 if units == "px" else automatic_size(extent)
-        screen = ScreenSize(*split(mesh.points, anchors, 1.0), np.full(len(anchors), pixels), np.full(len(anchors), floor))
+        screen = glyph_screen(mesh.points, anchors, pixels=pixels, city_m=floor)  # close in: no bigger than the street
         return {"glyphs": Part(mesh, material=(0.35, 0.7, 0.15), screen=screen)}
 
     def suggested_color(self) -> str | None:

@@ -4,6 +4,10 @@ A CCTV camera is a view cone on a pole, turned to its view direction when the da
 (``direction``, ``azimuth``, ``방향``, ``촬영방향``: compass degrees, clockwise from north); bus
 stops are posts, sensors diamonds on a pole, and so on. A template glyph is copied to every point
 in one step (``template[None] * size + position[:, None]``), never one mesh per feature.
+
+Automatic sizes (:class:`GlyphSize`): the city-scale size of :func:`automatic_size` at a city view, never under
+``POINT_PX`` pixels far out, and never more than :data:`GLYPH_CLOSE_PX` pixels close in, down to a street-furniture
+size (:data:`GLYPH_STREET_M`), so that a glyph at street level is never bigger than the buildings around it.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import shapely
 from twin.scene.features import attribute_types, find_column, numeric_attribute, read_geometries, text_column
 from twin.scene.meshes import merge_triangles
 from twin.scene.origin import LocalOrigin
+from twin.scene.screen import ScreenSize, split
 from twin.store.project import LayerInfo, Project
 
 #: facility -> (glyph shape, drawn on a pole), matched by keywords in a type column or the layer name
@@ -47,6 +52,11 @@ TYPE_COLUMNS = ("facility_type", "type", "category", "kind", "class", "시설종
 CCTV_TILT = 25.0
 #: pole height in glyph sizes
 POLE_HEIGHT = 2.5
+#: an automatic glyph keeps its city-scale metres only while they cover at most this many pixels; closer, it keeps
+#: this many pixels (a view of a few streets) ...
+GLYPH_CLOSE_PX = 32.0
+#: ... but never shrinks under this many metres (a bus shelter, a camera; a pole 2.5 times that): street level
+GLYPH_STREET_M = 2.5
 
 
 @dataclasses.dataclass(frozen=True)
@@ -119,6 +129,36 @@ def view_directions(project: Project, layer: LayerInfo) -> np.ndarray | None:
 def automatic_size(extent: float) -> float:
     """A glyph size (m) that reads in a view of ``extent`` metres: 1/180 of it, from 3 to 50 m."""
     return float(np.clip(extent / 180.0, 3.0, 50.0))
+
+
+@dataclasses.dataclass
+class GlyphSize(ScreenSize):
+    """The screen sizes of automatic glyphs: ``floor`` is the city-scale size (m), held while it covers at most
+    ``close_px`` pixels; closer in, glyphs keep ``close_px`` pixels but never under ``street`` metres (nor over the
+    city size). Far out ``pixels`` takes over as in :class:`~twin.scene.screen.ScreenSize`. A zero floor (sizes in
+    pixels) gives plain pixel sizes."""
+
+    close_px: float = GLYPH_CLOSE_PX
+    street: float = GLYPH_STREET_M
+
+    def sizes(self, metres_per_pixel: float) -> np.ndarray:
+        mpp = float(metres_per_pixel)
+        city = np.minimum(self.floor, self.close_px * mpp)  # the city size, given up where it would swell on screen
+        return np.maximum(np.maximum(self.pixels * mpp, city), np.minimum(self.floor, self.street))
+
+    def subset(self, points: np.ndarray) -> "GlyphSize":
+        return GlyphSize(self.anchors[points], self.offsets[points], self.pixels[points], self.floor[points],
+                         close_px=self.close_px, street=self.street)
+
+
+def glyph_screen(points: np.ndarray, anchors: np.ndarray, *, pixels: float, city_m: float,
+                 scale: float = 1.0) -> GlyphSize:
+    """The :class:`GlyphSize` of a glyph mesh built at unit size around ``anchors``: ``pixels`` on screen at least,
+    ``city_m`` metres at a city view (0: pixels only); ``scale`` enlarges the close-in limits alike (a reading drawn
+    a quarter larger around its facility's glyph)."""
+    n = len(anchors)
+    return GlyphSize(*split(points, anchors, 1.0), np.full(n, float(pixels)), np.full(n, float(city_m)),
+                     close_px=GLYPH_CLOSE_PX * scale, street=GLYPH_STREET_M * scale)
 
 
 def place(tmpl: Template, positions: np.ndarray, size: float, angles: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:

@@ -69,20 +69,30 @@ def chosen_lod(project: Project, layer: LayerInfo, lod: str | None = None) -> st
 
 def read_mesh_rows(project: Project, layer: LayerInfo, *, lod: str | None = None) -> MeshRows:
     """The mesh rows to draw: per feature the wanted LoD, falling back to its highest LoD."""
+    return read_mesh_rows_where(project, layer, lod=lod)
+
+
+def read_mesh_rows_where(project: Project, layer: LayerInfo, where: str = "", params: dict | None = None, *,
+                         lod: str | None = None, lods: list[str] | None = None) -> MeshRows:
+    """The mesh rows to draw of the rows matching ``where`` (SQL over the mesh table's columns with ``$name``
+    parameters from ``params``; e.g. the rows of some tiles), per feature the wanted LoD as in :func:`read_mesh_rows`.
+    ``lods`` (the layer's, from :func:`mesh_lods`) saves a query when the caller knows them."""
     table = layer.ref("mesh")
-    lods = mesh_lods(project, layer)
-    want = chosen_lod(project, layer, lod)
+    lods = mesh_lods(project, layer) if lods is None else lods
+    params = dict(params or {})
+    clause = f" WHERE {where}" if where else ""
     if len(lods) <= 1:
-        sql = f"SELECT fid, vertices, triangles, surfaces FROM {table}"
-        result = project.query(sql)
+        sql = f"SELECT fid, vertices, triangles, surfaces FROM {table}{clause}"
     else:
         # per feature: the wanted LoD when it has it, else its highest (numeric order of "1.2" < "2.2")
+        params["want"] = chosen_lod(project, layer, lod)
         sql = (
-            f"WITH pick AS (SELECT fid, arg_max(lod, (lod = $want)::INT * 1000 + coalesce(TRY_CAST(lod AS DOUBLE), 0)) "
-            f"AS lod FROM {table} GROUP BY fid) "
-            f"SELECT m.fid, m.vertices, m.triangles, m.surfaces FROM {table} m JOIN pick USING (fid, lod)"
+            f"WITH rows AS (SELECT fid, lod, vertices, triangles, surfaces FROM {table}{clause}), "
+            f"pick AS (SELECT fid, arg_max(lod, (lod = $want)::INT * 1000 + coalesce(TRY_CAST(lod AS DOUBLE), 0)) "
+            f"AS lod FROM rows GROUP BY fid) "
+            f"SELECT m.fid, m.vertices, m.triangles, m.surfaces FROM rows m JOIN pick USING (fid, lod)"
         )
-        result = project.query(sql, {"want": want})
+    result = project.query(sql, params) if params else project.query(sql)
     return _flatten(result, layer)
 
 

@@ -39,7 +39,10 @@ class PickTarget:
     """A pickable actor of a layer."""
 
     layer: str
-    actor: object  # vtkActor
+    actor: object  # vtkActor (may be None with ``intersect``)
+    #: instead of the actor's mesh: ``intersect(ray_origin, ray_dir) -> (t, fid) | None`` (tiled layers, whose
+    #: features are found in the store whatever level of detail their tile is drawn at)
+    intersect: object = None
 
 
 class FeatureIndex:
@@ -82,7 +85,7 @@ class FeatureIndex:
             cells = _ranges(self.starts[batch], self.ends[batch])
             if self.order is not None:
                 cells = self.order[cells]
-            t = _ray_triangles(origin, direction, self.points[self.faces[cells]].astype(np.float64))
+            t = ray_triangles(origin, direction, self.points[self.faces[cells]].astype(np.float64))
             if np.isfinite(t).any():
                 k = int(np.argmin(t))
                 if best is None or t[k] < best[0]:
@@ -91,21 +94,27 @@ class FeatureIndex:
 
     def slabs(self, origin: np.ndarray, direction: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Entry and exit ray parameters of every feature box (entry > exit: missed), one axis at a time."""
-        near = np.full(len(self.fids), -np.inf)
-        far = np.full(len(self.fids), np.inf)
-        for axis in range(3):
-            lo, hi = self.lo[axis], self.hi[axis]
-            o, d = float(origin[axis]), float(direction[axis])
-            if d == 0.0:  # parallel to this slab: inside it or missed
-                outside = (o < lo) | (o > hi)
-                near[outside], far[outside] = np.inf, -np.inf
-                continue
-            t1, t2 = (lo - o) / d, (hi - o) / d
-            if d < 0:
-                t1, t2 = t2, t1
-            np.maximum(near, t1, out=near)
-            np.minimum(far, t2, out=far)
-        return near, far
+        return box_slabs(self.lo, self.hi, origin, direction)
+
+
+def box_slabs(lo_axes: np.ndarray, hi_axes: np.ndarray, origin: np.ndarray,
+              direction: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Entry and exit ray parameters of boxes given as (3, n) rows of low and high corners (entry > exit: missed)."""
+    near = np.full(lo_axes.shape[1], -np.inf)
+    far = np.full(lo_axes.shape[1], np.inf)
+    for axis in range(3):
+        lo, hi = lo_axes[axis], hi_axes[axis]
+        o, d = float(origin[axis]), float(direction[axis])
+        if d == 0.0:  # parallel to this slab: inside it or missed
+            outside = (o < lo) | (o > hi)
+            near[outside], far[outside] = np.inf, -np.inf
+            continue
+        t1, t2 = (lo - o) / d, (hi - o) / d
+        if d < 0:
+            t1, t2 = t2, t1
+        np.maximum(near, t1, out=near)
+        np.minimum(far, t2, out=far)
+    return near, far
 
 
 def _is_sorted(values: np.ndarray) -> bool:
@@ -126,7 +135,7 @@ def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     return np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
 
 
-def _ray_triangles(origin: np.ndarray, direction: np.ndarray, tri: np.ndarray) -> np.ndarray:
+def ray_triangles(origin: np.ndarray, direction: np.ndarray, tri: np.ndarray) -> np.ndarray:
     """Möller-Trumbore for many triangles (m, 3, 3): the ray parameter t of each hit, inf where missed."""
     e1, e2 = tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]
     p = np.cross(direction, e2)
@@ -169,6 +178,8 @@ class Picker:
     def prepare(self, targets: list[PickTarget]) -> None:
         """Build the indexes of all targets now (e.g. after loading), so that the first pick is fast."""
         for target in targets:
+            if target.intersect is not None:
+                continue
             dataset = target.actor.GetMapper().GetInput()
             if dataset is not None and dataset.GetNumberOfCells():
                 self.index(dataset)
@@ -193,10 +204,13 @@ class Picker:
         else:
             return None
         t, target, cell = best
-        fids = target.actor.GetMapper().GetInput().GetCellData().GetArray(FID)
+        if target.intersect is not None:
+            fid = cell  # custom targets give the feature id itself
+        else:
+            fid = int(target.actor.GetMapper().GetInput().GetCellData().GetArray(FID).GetValue(cell))
         local = tuple(float(v) for v in ray_origin + t * ray_dir)
         world = tuple(float(v) for v in (np.add(local, origin.xyz) if origin is not None else local))
-        return Pick(target.layer, int(fids.GetValue(cell)), local, world)
+        return Pick(target.layer, int(fid), local, world)
 
     def _nearest(self, renderer, x: float, y_vtk: float, targets: list[PickTarget], ray_origin, ray_dir):
         """(t, target, cell) of the nearest hit of one ray, or None."""
@@ -204,6 +218,11 @@ class Picker:
         others = []
         for target in targets:
             actor = target.actor
+            if target.intersect is not None:
+                hit = target.intersect(ray_origin, ray_dir) if actor is None or actor.GetVisibility() else None
+                if hit is not None and (best is None or hit[0] < best[0]):
+                    best = (float(hit[0]), target, int(hit[1]))
+                continue
             dataset = actor.GetMapper().GetInput()
             if not actor.GetVisibility() or dataset is None or not dataset.GetNumberOfCells():
                 continue

@@ -4,7 +4,7 @@ A screen-sized mesh is built once at unit size: every point is an *anchor* (wher
 stands, or the centreline point of a ribbon) plus a unit *offset*. Before each frame the view's
 metres per pixel give the size in metres of each point, ``max(pixels * metres_per_pixel, floor)``,
 and the points are moved in place in one numpy step (``anchor + offset * size``), as the moving
-objects' arrows do (``twin.render.tracks.MovingVisual.set_scale``). ``floor`` keeps a glyph at
+objects' arrows do (``twin.render.moving.MovingVisual.set_scale``). ``floor`` keeps a glyph at
 least its size in metres, so that an automatic size never shrinks a glyph below what the city
 scale gives it and pixels only take over when the view is far out.
 """

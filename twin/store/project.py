@@ -21,6 +21,7 @@ import pyarrow as pa
 from twin.errors import ProjectError
 from twin.printable import visible
 from twin.store import catalogue, recovery, schema
+from twin.store.datasets import ExternalLayers, discover
 from twin.store.identifiers import is_layer_table, table_ref
 from twin.store.spatial import connect
 
@@ -141,6 +142,8 @@ class Project:
         self._held_rw = False  # a shared project between a write and its release
         self._release_timer: threading.Timer | None = None
         self._closed = False
+        #: layers whose rows live in dataset folders (twin.store.datasets), found at open
+        self.external = ExternalLayers()
 
     # ----- opening -------------------------------------------------------------------------
     @classmethod
@@ -191,8 +194,9 @@ class Project:
         if exists:
             try:
                 project._check_existing()
+                project.reach_datasets(wait=wait)
             except BaseException:
-                con.close()
+                project.con.close()
                 raise
         else:
             project._initialise(crs=crs, timezone=timezone)
@@ -204,6 +208,23 @@ class Project:
             project._shared = True
             project._reconnect(read_only=True, wait=10.0)
         return project
+
+    def reach_datasets(self, *, wait: float = OPEN_WAIT_S) -> None:
+        """Find the layers that live in dataset folders (docs/datasets.md) and re-connect so that exactly those
+        folders (and the ``allowed_directories`` asked for) are reachable; a missing folder breaks its layer only."""
+        with self.lock:
+            found = discover(self.con, self.path)
+            wanted = tuple(dict.fromkeys((*self._options.get("allowed_directories", ()), *found.folders)))
+            self.external = found
+            if self._options.get("external_access") or wanted == tuple(self._options["allowed_directories"]):
+                found.register(self.con)
+                return
+            self._options = {**self._options, "allowed_directories": wanted}
+            reached = set(self.con.execute("SELECT current_setting('allowed_directories')").fetchone()[0] or [])
+            if {str(folder).rstrip("/") + "/" for folder in found.folders} <= reached:
+                found.register(self.con)  # open elsewhere in this process, with these folders already
+            else:
+                self._reconnect(read_only=schema.is_read_only(self.con), wait=wait)
 
     def _initialise(self, *, crs: str | None, timezone: str | None) -> None:
         self.con.execute("BEGIN")
@@ -250,19 +271,19 @@ class Project:
         """All layers in display order (a layer whose catalogue row cannot be read is listed as ``broken``)."""
         with self.lock:
             rows = self._catalogue_rows("ORDER BY position, id", [])
-            tables = self._table_names()
-        layers = [_layer_from_row(r, tables, self.path) for r in rows]
+            tables = self._table_names() | self.external.tables
+        layers = [self.external.mark(_layer_from_row(r, tables, self.path)) for r in rows]
         return sorted(layers, key=lambda layer: (layer.position, layer.id))
 
     def layer(self, name: str) -> LayerInfo:
         """One layer by name; :class:`ProjectError` naming the known layers when missing."""
         with self.lock:
             rows = self._catalogue_rows("WHERE name = ?", [name])
-            tables = self._table_names()
+            tables = self._table_names() | self.external.tables
         if not rows:
             known = visible(", ".join(layer.name for layer in self.layers())) or "none"
             raise ProjectError(f"no layer named {name!r} in {self.path or 'the project'} (layers: {known})")
-        return _layer_from_row(rows[0], tables, self.path)
+        return self.external.mark(_layer_from_row(rows[0], tables, self.path))
 
     def _catalogue_rows(self, clause: str, params: list) -> list[tuple]:
         try:
@@ -404,7 +425,9 @@ class Project:
             if read_only:
                 raise
             self.con = recovery.connect_waiting(self.path, connect, read_only=True, wait=10.0, **self._options)
+            self.external.register(self.con)
             raise
+        self.external.register(self.con)  # registered views belong to a connection
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -489,6 +512,7 @@ class Project:
         closes it when it re-opens the file for a write."""
         with self.lock:
             cursor = self.con.cursor()
+            self.external.register(cursor)
             self._cursors.add(cursor)
         return cursor
 

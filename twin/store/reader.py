@@ -66,6 +66,11 @@ class ProjectReader:
     def has_table(self, name: str) -> bool:
         return self._project.has_table(name)
 
+    @property
+    def external(self):
+        """The layers that live in dataset folders, as reached at open (:class:`twin.store.datasets.ExternalLayers`)."""
+        return self._project.external
+
     def layer_tables(self, layer: LayerInfo) -> list[str]:
         """The data tables of a layer (features, mesh, tracks...)."""
         return self._project.layer_tables(layer)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import pathlib
+import re
 from collections.abc import Iterable
 
 import duckdb
@@ -45,7 +47,10 @@ def connect(
     them). See docs/security.md.
     """
     con = duckdb.connect(
-        str(path), read_only=read_only, config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+        str(path), read_only=read_only, config={"autoinstall_known_extensions": False, "autoload_known_extensions": False,
+                                                # bulk appends go to disk a row group at a time, not five: a
+                                                # streamed import's transaction holds less (docs/scale.md)
+                                                "write_buffer_row_group_count": 1}
     )
     try:
         con.execute(f"LOAD '{spatial_extension_path()}'")  # before external access is turned off
@@ -53,12 +58,30 @@ def connect(
             _check_same_access(con, external_access, allowed_directories, path)
             return con
         con.execute("SET GLOBAL TimeZone = 'UTC'")  # cursors inherit it; it cannot be set once locked
+        limit = memory_limit(read_only=read_only)
+        if limit:  # before the lock: a streamed import's buffers stay bounded (docs/scale.md)
+            con.execute(f"SET memory_limit = '{limit}'")
         if not external_access:
             lock_down(con, allowed_directories)
     except BaseException:
         con.close()
         raise
     return con
+
+
+#: DuckDB's memory limit on read-write connections (imports); read-only ones keep DuckDB's default
+WRITE_MEMORY_LIMIT = "1GB"
+_LIMIT = re.compile(r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.I)
+
+
+def memory_limit(*, read_only: bool) -> str | None:
+    """``$TWIN_DUCKDB_MEMORY_LIMIT`` (e.g. ``4GB``; any connection), else :data:`WRITE_MEMORY_LIMIT` for a
+    read-write connection: DuckDB keeps the blocks a long import transaction writes cached up to its limit
+    (80% of RAM by default), which would make a streamed import's memory grow with the file."""
+    given = os.environ.get("TWIN_DUCKDB_MEMORY_LIMIT", "").strip()
+    if given and _LIMIT.match(given):
+        return given
+    return None if read_only else WRITE_MEMORY_LIMIT
 
 
 def _already_locked(con: duckdb.DuckDBPyConnection) -> bool:
@@ -70,7 +93,10 @@ def _check_same_access(con: duckdb.DuckDBPyConnection, external_access: bool,
     """A second connection to a database instance that is already locked down gets that instance's access:
     refuse it when it asks for more (file access, or other folders) than the instance allows."""
     wanted = sorted(_folder(d) for d in allowed_directories)
-    current = sorted(con.execute("SELECT current_setting('allowed_directories')").fetchone()[0] or [])
+    temp = con.execute("SELECT current_setting('temp_directory')").fetchone()[0]  # DuckDB allows its own
+    spill = str(pathlib.Path(temp).resolve()).rstrip("/") + "/" if temp else None
+    current = sorted(d for d in con.execute("SELECT current_setting('allowed_directories')").fetchone()[0] or []
+                     if d != spill)
     if external_access or (wanted and wanted != current):
         con.close()
         raise ProjectError(f"{path}: already open in this process with other file access; close it first")

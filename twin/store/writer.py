@@ -7,20 +7,25 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
-from typing import Any, NamedTuple
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
 
-from twin.crs import centre_lonlat, choose_project_crs, same_crs, transform_xy
 from twin.errors import InputError, ProjectError
 from twin.layerdata import LayerData, MeshData
+from twin.layerstream import merge_report, offset_mesh, offset_parents
+from twin.store.appending import insert_by_name, renumber_skipped
 from twin.store.identifiers import quote, table_ref
 from twin.store import cleaning
+from twin.store import tiles
 from twin.store.project import LayerInfo, Project
+from twin.store.reproject import (  # noqa: F401  (point_xy_from_wkb: placement and tests import it from here)
+    PointXY, _choose_crs, _geometries, _reproject_geometries, _reproject_mesh, _reproject_table_xy, point_xy_from_wkb,
+)
 
 RESERVED_COLUMNS = ("fid", "geom")
 
@@ -50,9 +55,12 @@ def write_layers(
     source_file: str | None = None,
     source_sha256: str | None = None,
     places: Sequence[tuple[int | None, str | None]] | None = None,
+    more: Iterable[Sequence[LayerData | None]] | None = None,
 ) -> list[LayerInfo]:
     """Write several ``(data, name)`` layers in one transaction: all of them or none. ``places`` gives each
-    layer its own ``(stage, service)`` (suggested per layer) instead of ``stage``/``service`` for all."""
+    layer its own ``(stage, service)`` (suggested per layer) instead of ``stage``/``service`` for all.
+    ``more`` yields later chunks of the layers (one entry per layer, ``None`` for none: a
+    :class:`~twin.layerstream.LayerStream`), appended in the same transaction."""
     places = list(places) if places is not None else [(stage, service)] * len(items)
     for stage, _ in places:
         if stage is not None and not 1 <= int(stage) <= 4:
@@ -62,49 +70,36 @@ def write_layers(
         if project.has_layer(name) or names.count(name) > 1:
             raise ProjectError(f"a layer named {name!r} already exists; choose another --layer name")
     with project.transaction() as con:
-        for (data, name), (stage, service) in zip(items, places):
-            _write_one(project, con, data, name=name, stage=stage, service=service or None,
+        layers = [_start_layer(con, data, source=source_file or data.report.source)
+                  for data, _ in items]
+        for aligned in (more or ()):  # later chunks of streamed layers (twin.layerstream), in the same transaction
+            for layer, part in zip(layers, aligned):
+                if part is not None:
+                    layer.append(con, part)
+        for layer, (_, name), (stage, service) in zip(layers, items, places):
+            _write_one(project, con, layer, name=name, stage=stage, service=service or None,
                        source_file=source_file, source_sha256=source_sha256)
     return [project.layer(name) for name in names]
 
 
-def _write_one(project: Project, con, data: LayerData, *, name, stage, service, source_file, source_sha256) -> None:
+def _write_one(project: Project, con, layer: "_Layer", *, name, stage, service, source_file, source_sha256) -> None:
+    """Finish one layer whose chunks are all written: its R-tree, then its catalogue row and provenance."""
+    table, data = layer.table, layer.data
+    if layer.has_geometry:
+        con.execute(f"CREATE INDEX {quote(table + '_geom_rtree')} ON {table_ref(table)} USING RTREE (geom)")
+    if layer.has_mesh:
+        tiles.build(con, f"{table}_mesh")  # spatial tiles of the tiled scene, once, after the last chunk
     source = source_file or data.report.source
-    if data.crs is None:
-        raise InputError(source, "the file declares no CRS: give the source CRS with --crs EPSG:NNNN")
-    data, geometries = cleaning.before_reprojection(data, _geometries(data.features))  # skipped: in the report
-    project_crs = con.execute("SELECT value FROM meta WHERE key = 'crs'").fetchone()
-    project_crs = project_crs[0] if project_crs else _choose_crs(data, geometries, source)
-    con.execute("INSERT OR REPLACE INTO meta VALUES ('crs', ?)", [project_crs])
-    geometries = _reproject_geometries(geometries, data.crs, project_crs)
-    mesh = _reproject_mesh(data.mesh, data.crs, project_crs) if data.mesh is not None else None
-    data, geometries, mesh = cleaning.after_reprojection(data, geometries, mesh, project_crs)
-    layer_id = con.execute("SELECT nextval('layer_ids')").fetchone()[0]
-    table = f"lyr_{layer_id}"
-    _create_feature_table(con, table, data.features, geometries)
-    if mesh is not None:
-        _create_mesh_table(con, f"{table}_mesh", mesh)
-    written = {}
-    for suffix, extra in data.tables.items():
-        xy = data.table_xy.get(suffix)
-        if xy:
-            extra = cleaning.clean_table_xy(data, suffix, _reproject_table_xy(extra, xy, data.crs, project_crs),
-                                            xy, project_crs)
-        written[suffix] = extra
-        con.register("_twin_incoming", extra)
-        con.execute(f"CREATE TABLE {table_ref(f'{table}_{suffix}')} AS SELECT * FROM _twin_incoming")
-        con.unregister("_twin_incoming")
-    bbox, zrange = _extent(geometries, mesh, data, written)
-    count = data.feature_count if data.feature_count is not None else _top_level_count(data.features)
+    bbox, zrange = layer.extent()
     position = con.execute("SELECT coalesce(max(position), 0) + 1 FROM layers").fetchone()[0]
     now = dt.datetime.now(dt.timezone.utc)
-    t0, t1 = data.time_span if data.time_span else (None, None)
+    t0, t1 = layer.time_span if layer.time_span else (None, None)
     con.execute(
         "INSERT INTO layers (id, name, kind, stage, service, source_file, source_sha256, source_crs, imported_at, "
         "feature_count, xmin, ymin, xmax, ymax, zmin, zmax, t_start, t_end, table_name, properties, position) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            layer_id, name, data.kind, stage, service, source, source_sha256, data.crs, now, count,
+            layer.layer_id, name, data.kind, stage, service, source, source_sha256, data.crs, now, layer.count,
             *(bbox or (None,) * 4), *(zrange or (None, None)), t0, t1, table,
             json.dumps(data.properties, ensure_ascii=False, default=str), position,
         ],
@@ -115,114 +110,96 @@ def _write_one(project: Project, con, data: LayerData, *, name, stage, service, 
     )
 
 
-class PointXY(NamedTuple):
-    """Coordinates of a layer of plain 2D points, kept as arrays (no shapely object per point)."""
-
-    x: np.ndarray
-    y: np.ndarray
-
-
-def point_xy_from_wkb(column: pa.Array) -> PointXY | None:
-    """x/y of a WKB column when every value is a little-endian 2D point (21 bytes), else ``None``.
-
-    Point layers are the biggest (a million CSV rows); reading their WKB as one numpy buffer
-    avoids building and transforming a shapely object per row.
-    """
-    if column.null_count or len(column) == 0 or not pa.types.is_binary(column.type):
-        return None
-    offsets = np.frombuffer(column.buffers()[1], dtype=np.int32)[column.offset : column.offset + len(column) + 1]
-    if not np.all(np.diff(offsets) == 21):
-        return None
-    raw = np.frombuffer(column.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]].reshape(-1, 21)
-    if not (np.all(raw[:, 0] == 1) and np.all(raw[:, 1:5].view("<u4").ravel() == 1)):
-        return None
-    return PointXY(raw[:, 5:13].copy().view("<f8").ravel(), raw[:, 13:21].copy().view("<f8").ravel())
-
-
-def _geometries(features: pa.Table) -> np.ndarray | PointXY:
-    if "geometry" not in features.column_names:
-        return np.full(features.num_rows, None, dtype=object)
-    column = features.column("geometry").combine_chunks()
-    points = point_xy_from_wkb(column)
-    if points is not None:
-        return points
-    return shapely.from_wkb(column.to_numpy(zero_copy_only=False))
+def _prepare(con, data: LayerData, source: str):
+    """Clean and reproject one chunk: (data, geometries, mesh, extra tables) in the project CRS."""
+    if data.crs is None:
+        raise InputError(source, "the file declares no CRS: give the source CRS with --crs EPSG:NNNN")
+    data, geometries = cleaning.before_reprojection(data, _geometries(data.features))  # skipped: in the report
+    project_crs = con.execute("SELECT value FROM meta WHERE key = 'crs'").fetchone()
+    if project_crs is None:
+        project_crs = _choose_crs(data, geometries, source)
+        con.execute("INSERT OR REPLACE INTO meta VALUES ('crs', ?)", [project_crs])
+    else:
+        project_crs = project_crs[0]
+    geometries = _reproject_geometries(geometries, data.crs, project_crs)
+    mesh = _reproject_mesh(data.mesh, data.crs, project_crs) if data.mesh is not None else None
+    data, geometries, mesh = cleaning.after_reprojection(data, geometries, mesh, project_crs)
+    written = {}
+    for suffix, extra in data.tables.items():
+        xy = data.table_xy.get(suffix)
+        if xy:
+            extra = cleaning.clean_table_xy(data, suffix, _reproject_table_xy(extra, xy, data.crs, project_crs),
+                                            xy, project_crs)
+        written[suffix] = extra
+    return data, geometries, mesh, written
 
 
-def _choose_crs(data: LayerData, geometries: np.ndarray, source: str) -> str:
-    xs, ys = _sample_xy(geometries, data)
-    if xs.size == 0:
-        raise InputError(source, "no coordinates to place the project; give --project-crs EPSG:NNNN")
-    lon, lat = centre_lonlat(xs, ys, data.crs)
-    if not (np.isfinite(lon) and np.isfinite(lat)):
-        raise InputError(source, f"coordinates do not fit the CRS {data.crs}; check --crs")
-    return choose_project_crs(lon, lat)
+def _start_layer(con, data: LayerData, *, source: str) -> "_Layer":
+    """Create the tables of a new layer from its (first) chunk."""
+    layer_id = con.execute("SELECT nextval('layer_ids')").fetchone()[0]
+    layer = _Layer(layer_id=layer_id, table=f"lyr_{layer_id}", data=data, source=source)
+    layer.append(con, data)
+    return layer
 
 
-def _sample_xy(geometries: np.ndarray | PointXY, data: LayerData) -> tuple[np.ndarray, np.ndarray]:
-    if isinstance(geometries, PointXY):
-        return geometries.x, geometries.y
-    valid = geometries[~shapely.is_missing(geometries)]
-    if valid.size:
-        bounds = shapely.bounds(valid)
-        return np.concatenate([bounds[:, 0], bounds[:, 2]]), np.concatenate([bounds[:, 1], bounds[:, 3]])
-    if data.mesh is not None and len(data.mesh.vertices):
-        return data.mesh.vertices[:, 0], data.mesh.vertices[:, 1]
-    for suffix, (xcol, ycol) in data.table_xy.items():
-        table = data.tables[suffix]
-        return (table.column(xcol).to_numpy(zero_copy_only=False).astype(float),
-                table.column(ycol).to_numpy(zero_copy_only=False).astype(float))
-    return np.empty(0), np.empty(0)
+class _Layer:
+    """A layer being written chunk by chunk: its tables, rows so far, extent, count and time span."""
 
+    def __init__(self, *, layer_id: int, table: str, data: LayerData, source: str) -> None:
+        self.layer_id, self.table, self.data, self.source = layer_id, table, data, source
+        self.rows = 0  # feature rows written (the next chunk's fid offset)
+        self.read = 0  # rows the importer gave (before cleaning: the next chunk's "feature N" offset)
+        self.count = 0
+        self.boxes: list[tuple] = []
+        self.zs: list[float] = []
+        self.spans: list[tuple] = []
+        self.has_geometry = self.has_mesh = False
+        self.extra: set[str] = set()
 
-def _xy_transformer(src: str, dst: str):
-    def apply(coords: np.ndarray) -> np.ndarray:
-        out = coords.copy()
-        out[:, 0], out[:, 1] = transform_xy(coords[:, 0], coords[:, 1], src, dst)
-        return out
+    @property
+    def time_span(self):
+        return (min(s[0] for s in self.spans), max(s[1] for s in self.spans)) if self.spans else None
 
-    return apply
+    def extent(self):
+        if not self.boxes:
+            return None, (float(min(self.zs)), float(max(self.zs))) if self.zs else None
+        arr = np.array(self.boxes, dtype=float)
+        bbox = (float(arr[:, 0].min()), float(arr[:, 1].min()), float(arr[:, 2].max()), float(arr[:, 3].max()))
+        return bbox, ((float(min(self.zs)), float(max(self.zs))) if self.zs else None)
 
-
-def _reproject_geometries(geometries: np.ndarray | PointXY, src: str, dst: str) -> np.ndarray | PointXY:
-    if isinstance(geometries, PointXY):
-        return PointXY(*transform_xy(geometries.x, geometries.y, src, dst))
-    if same_crs(src, dst) or geometries.size == 0:
-        return geometries
-    out = geometries.copy()
-    fn = _xy_transformer(src, dst)
-    has_z = shapely.has_z(geometries)
-    for mask, include_z in ((has_z, True), (~has_z & ~shapely.is_missing(geometries), False)):
-        if mask.any():
-            out[mask] = shapely.transform(geometries[mask], fn, include_z=include_z)
-    return out
-
-
-def _reproject_mesh(mesh: MeshData, src: str, dst: str) -> MeshData:
-    if same_crs(src, dst):
-        return mesh
-    vertices = mesh.vertices.copy()
-    vertices[:, 0], vertices[:, 1] = transform_xy(vertices[:, 0], vertices[:, 1], src, dst)
-    return MeshData(
-        vertices=vertices,
-        triangles=mesh.triangles,
-        triangle_surface=mesh.triangle_surface,
-        part_vertex_offsets=mesh.part_vertex_offsets,
-        part_triangle_offsets=mesh.part_triangle_offsets,
-        part_feature=mesh.part_feature,
-        part_lod=mesh.part_lod,
-    )
-
-
-def _reproject_table_xy(table: pa.Table, xy: tuple[str, str], src: str, dst: str) -> pa.Table:
-    if same_crs(src, dst):
-        return table
-    xcol, ycol = xy
-    x = table.column(xcol).to_numpy(zero_copy_only=False).astype(np.float64)
-    y = table.column(ycol).to_numpy(zero_copy_only=False).astype(np.float64)
-    tx, ty = transform_xy(x, y, src, dst)
-    table = table.set_column(table.column_names.index(xcol), xcol, pa.array(tx))
-    return table.set_column(table.column_names.index(ycol), ycol, pa.array(ty))
+    def append(self, con, chunk: LayerData) -> None:
+        """Clean, reproject and write one chunk after the rows before it."""
+        first = chunk is self.data
+        given = chunk.features.num_rows
+        mark = len(chunk.report.skipped)
+        data, geometries, mesh, written = _prepare(con, chunk, self.source)
+        if self.read:
+            renumber_skipped(chunk.report, mark, self.read)
+        if not first:
+            merge_report(self.data, chunk)
+        else:
+            self.data = data  # the cleaned first chunk: kind, CRS, properties of the layer
+        offset = self.rows
+        features = offset_parents(data.features, offset)
+        if offset and mesh is not None:
+            mesh = offset_mesh(mesh, offset)
+        self.has_geometry |= _write_features(con, self.table, features, geometries, offset=offset, create=first)
+        if mesh is not None:
+            _write_mesh(con, f"{self.table}_mesh", mesh, create=not self.has_mesh)
+            self.has_mesh = True
+        for suffix, extra in written.items():
+            _write_rows(con, f"{self.table}_{suffix}", extra, create=suffix not in self.extra)
+            self.extra.add(suffix)
+        bbox, zrange = _extent(geometries, mesh, data, written)
+        if bbox:
+            self.boxes.append(bbox)
+        if zrange:
+            self.zs += list(zrange)
+        self.count += data.feature_count if data.feature_count is not None else _top_level_count(data.features)
+        if data.time_span:
+            self.spans.append(tuple(data.time_span))
+        self.rows += data.features.num_rows
+        self.read += given
 
 
 def _attribute_table(features: pa.Table) -> pa.Table:
@@ -237,9 +214,11 @@ def _attribute_table(features: pa.Table) -> pa.Table:
     return table.rename_columns(renamed)
 
 
-def _create_feature_table(con, table: str, features: pa.Table, geometries: np.ndarray | PointXY) -> None:
+def _write_features(con, table: str, features: pa.Table, geometries: np.ndarray | PointXY, *, offset: int = 0,
+                    create: bool = True) -> bool:
+    """Create (or append to) the feature table; True when a row has a geometry (the R-tree comes last)."""
     attributes = _attribute_table(features)
-    attributes = attributes.add_column(0, "fid", pa.array(np.arange(features.num_rows, dtype=np.int64)))
+    attributes = attributes.add_column(0, "fid", pa.array(np.arange(offset, offset + features.num_rows, dtype=np.int64)))
     if isinstance(geometries, PointXY):
         attributes = attributes.append_column("__x", pa.array(geometries.x)).append_column("__y", pa.array(geometries.y))
         geom_sql, helpers, has_geometry = "ST_Point(__x, __y)", "__x, __y", len(geometries.x) > 0
@@ -247,13 +226,27 @@ def _create_feature_table(con, table: str, features: pa.Table, geometries: np.nd
         wkb = shapely.to_wkb(geometries, include_srid=False)
         attributes = attributes.append_column("__wkb", pa.array(wkb, type=pa.binary()))
         geom_sql, helpers, has_geometry = "ST_GeomFromWKB(__wkb)", "__wkb", bool((~shapely.is_missing(geometries)).any())
+    select = f"SELECT * EXCLUDE ({helpers}), {geom_sql} AS geom FROM _twin_incoming"
     con.register("_twin_incoming", attributes)
-    con.execute(
-        f"CREATE TABLE {table_ref(table)} AS SELECT * EXCLUDE ({helpers}), {geom_sql} AS geom FROM _twin_incoming"
-    )
-    con.unregister("_twin_incoming")
-    if has_geometry:
-        con.execute(f"CREATE INDEX {quote(table + '_geom_rtree')} ON {table_ref(table)} USING RTREE (geom)")
+    try:
+        if create:
+            con.execute(f"CREATE TABLE {table_ref(table)} AS {select}")
+        else:
+            insert_by_name(con, table, select)
+    finally:
+        con.unregister("_twin_incoming")
+    return has_geometry
+
+
+def _write_rows(con, table: str, rows: pa.Table, *, create: bool) -> None:
+    con.register("_twin_incoming", rows)
+    try:
+        if create:
+            con.execute(f"CREATE TABLE {table_ref(table)} AS SELECT * FROM _twin_incoming")
+        else:
+            insert_by_name(con, table, "SELECT * FROM _twin_incoming")
+    finally:
+        con.unregister("_twin_incoming")
 
 
 def mesh_arrow_table(mesh: MeshData) -> pa.Table:
@@ -266,7 +259,7 @@ def mesh_arrow_table(mesh: MeshData) -> pa.Table:
     return pa.table(
         {
             "fid": pa.array(mesh.part_feature.astype(np.int64)),
-            "lod": pa.array([str(v) for v in mesh.part_lod], type=pa.string()),
+            "lod": pa.array(np.asarray(mesh.part_lod, dtype=str), type=pa.string()),
             "vertices": vertices,
             "triangles": triangles,
             "surfaces": surfaces,
@@ -274,10 +267,32 @@ def mesh_arrow_table(mesh: MeshData) -> pa.Table:
     )
 
 
-def _create_mesh_table(con, table: str, mesh: MeshData) -> None:
+def mesh_in_order(mesh: MeshData) -> bool:
+    """True when the parts already run by (fid, lod), as importers write them: no sort needed."""
+    fid = np.asarray(mesh.part_feature)
+    if len(fid) < 2:
+        return True
+    step = np.diff(fid)
+    if (step < 0).any():
+        return False
+    same = step == 0
+    if not same.any():
+        return True
+    lod = np.asarray(mesh.part_lod, dtype=str)
+    return bool(np.all(lod[:-1][same] <= lod[1:][same]))
+
+
+def _write_mesh(con, table: str, mesh: MeshData, *, create: bool = True) -> None:
+    """Create (or append to) the mesh table, rows by (fid, lod): sorted only when they are not already."""
+    order = "" if mesh_in_order(mesh) else " ORDER BY fid, lod"
     con.register("_twin_incoming", mesh_arrow_table(mesh))
-    con.execute(f"CREATE TABLE {table_ref(table)} AS SELECT * FROM _twin_incoming ORDER BY fid, lod")
-    con.unregister("_twin_incoming")
+    try:
+        if create:
+            con.execute(f"CREATE TABLE {table_ref(table)} AS SELECT * FROM _twin_incoming{order}")
+        else:
+            insert_by_name(con, table, f"SELECT * FROM _twin_incoming{order}")
+    finally:
+        con.unregister("_twin_incoming")
 
 
 def _extent(geometries, mesh, data: LayerData, tables: dict[str, pa.Table]):

@@ -28,12 +28,14 @@ class QtTwinView(QtWidgets.QWidget):
     ready = QtCore.Signal()  # the first complete frame of the project was rendered
     _refit_requested = QtCore.Signal()
     _visual_ready = QtCore.Signal(object)  # (scene, name, visual or None, error or None) from a worker thread
+    _posted = QtCore.Signal(object)  # a function from a worker thread to run on the GUI thread (loaded tiles)
 
     def __init__(self, model: TwinModel, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         import pyvista as pv
         from pyvistaqt import QtInteractor
 
+        from twin.render.tiled import set_main_thread
         from twin.render.view import SceneView
 
         pv.global_theme.multi_samples = 0  # software GL: MSAA triples the frame time (docs/stack.md)
@@ -55,9 +57,13 @@ class QtTwinView(QtWidgets.QWidget):
         window.AddObserver("EndEvent", self._on_render_end)
         self._refit_requested.connect(self._refit, QtCore.Qt.ConnectionType.QueuedConnection)
         self._visual_ready.connect(self._adopt, QtCore.Qt.ConnectionType.QueuedConnection)
+        self._posted.connect(self._run_posted, QtCore.Qt.ConnectionType.QueuedConnection)
+        set_main_thread(self.plotter, self._posted.emit)  # tiles of large layers load in the background
         self._fit_window_size()
         self.scene = SceneView(model, self.plotter, changed=self.request_render, deferred=self._build_later,
                                schedule=lambda fn: QtCore.QTimer.singleShot(0, fn), drawn=self._emit_legend)
+        for name in list(self.scene.visuals):
+            self._emit_legend(name)
         model.events.project.connect(self._on_project)
         model.camera.events.look.connect(self._on_look)
         model.camera.events.pose.connect(self._on_pose)
@@ -86,7 +92,10 @@ class QtTwinView(QtWidgets.QWidget):
         self.request_render()
 
     def _emit_legend(self, name: str) -> None:
-        visual = self.scene.visuals.get(name)
+        scene = getattr(self, "scene", None)
+        if scene is None:  # SceneView is drawing a model that already has layers: emitted once it is set
+            return
+        visual = scene.visuals.get(name)
         try:
             block = visual.legend() if visual is not None else None
         except Exception:  # noqa: BLE001 - a legend failure must not hide the layer
@@ -118,6 +127,11 @@ class QtTwinView(QtWidgets.QWidget):
             return
         if not scene.adopt(name, visual, error) and name in scene.problems:
             self.model.events.message.emit(f"Layer {name!r} is not drawn: {scene.problems[name]}")
+
+    def _run_posted(self, fn) -> None:
+        """A tile loaded on a worker thread: apply it here, on the GUI thread, and repaint."""
+        fn()
+        self.request_render()
 
     # ----- camera ------------------------------------------------------------------------------------
     def _on_look(self, _target: str, _fid) -> None:

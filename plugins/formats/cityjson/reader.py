@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from twin.api import ImportOptions, ImportReport, InputError, LayerData
+from twin.api import ImportOptions, ImportReport, InputError, LayerData, LayerStream, chunk_rows, wants_stream
 from twin_plugins.formats.cityjson.collect import Collector, locate
 from twin_plugins.formats.cityjson.layers import build_layers
 from twin_plugins.formats.cityjson.source import (
@@ -68,11 +68,12 @@ def read_cityjson(path: pathlib.Path, options: ImportOptions) -> list[LayerData]
     return _finish(path, collector, flat, vertices, header, crs, report, options, fmt="CityJSON")
 
 
-def read_cityjsonseq(path: pathlib.Path, options: ImportOptions) -> list[LayerData]:
+def read_cityjsonseq(path: pathlib.Path, options: ImportOptions) -> list[LayerData] | LayerStream:
     """Read a CityJSONSeq (``.city.jsonl``): a CityJSON header line, then one CityJSONFeature per line.
 
     Each feature has its own vertices (under the header's transform). A line that is not a valid
-    feature is skipped and reported with its line number (an error with --strict).
+    feature is skipped and reported with its line number (an error with --strict). A big file (see
+    :func:`twin.api.wants_stream`) is read as a :class:`LayerStream` of ``chunk_rows`` features a chunk.
     """
     path = pathlib.Path(path)
     report = ImportReport(str(path))
@@ -87,16 +88,60 @@ def read_cityjsonseq(path: pathlib.Path, options: ImportOptions) -> list[LayerDa
     crs = resolve_crs(path, header, options, report)
     collector = Collector(path, report)
     chunks = [vertices_of(path, head, header, where=f"line {number}", raw=True)]
-    count = len(chunks[0])
     if head.get("CityObjects") is not None:
         for oid, obj in city_objects(path, head):
-            collector.add_object(oid, obj, base=0, limit=count)
+            collector.add_object(oid, obj, base=0, limit=len(chunks[0]))
     del head
-    done = len(text)
+    progress = _Progress(options, size, len(text))
+    if not wants_stream(path, options):
+        features = _read_features(path, lines, header, collector, chunks, progress, limit=None)
+        if not features and not collector.ids:
+            raise InputError(path, "no CityJSONFeature line could be read")
+        report.detected["features (lines)"] = features
+        return _seq_layers(path, collector, chunks, header, crs, report, options)
+    rows = chunk_rows(options)
+    features = _read_features(path, lines, header, collector, chunks, progress, limit=rows)
+    if not features and not collector.ids:
+        raise InputError(path, "no CityJSONFeature line could be read")
+    report.detected["features (lines)"] = f"{features} in the first chunk (read in chunks of {rows})"
+    datas = _seq_layers(path, collector, chunks, header, crs, report, options)
+    return LayerStream(first=datas, rest=_more_chunks(path, lines, header, crs, report, options, progress, rows))
+
+
+def _more_chunks(path, lines, header, crs, report, options, progress, rows):
+    """The chunks after the first: ``rows`` feature lines each, their own report (merged by the writer)."""
+    while True:
+        chunk_report = ImportReport(str(path))
+        collector = Collector(path, chunk_report)
+        chunks: list[np.ndarray] = []
+        features = _read_features(path, lines, header, collector, chunks, progress, limit=rows)
+        if not collector.ids:
+            report.skipped.extend(chunk_report.skipped)  # bad lines at the end: counted in the layer's report
+            if features == 0 and not chunk_report.skipped:
+                return
+            continue
+        yield _seq_layers(path, collector, chunks, header, crs, chunk_report, options)
+
+
+class _Progress:
+    def __init__(self, options: ImportOptions, size: int, done: int) -> None:
+        self.options, self.size, self.done, self.features = options, size, done, 0
+
+    def step(self, nbytes: int) -> None:
+        self.done += nbytes
+        self.features += 1
+        if self.features % PROGRESS_EVERY == 0:
+            self.options.report_progress(0.5 * self.done / self.size, "reading features")
+
+
+def _read_features(path, lines, header, collector: Collector, chunks: list, progress: _Progress, *,
+                   limit: int | None) -> int:
+    """Read feature lines into ``collector`` (their vertices into ``chunks``) until ``limit`` features or the end."""
+    count = sum(len(c) for c in chunks)
     features = 0
     with gc_paused():
         for number, text in lines:
-            done += len(text)
+            progress.step(len(text))
             try:
                 doc = parse_bytes(path, text, line=number)
                 kind = doc.get("type") if hasattr(doc, "get") else None
@@ -105,7 +150,7 @@ def read_cityjsonseq(path: pathlib.Path, options: ImportOptions) -> list[LayerDa
                 own = vertices_of(path, doc, header, where=f"line {number}", raw=True)
                 objects = list(city_objects(path, doc, where=f"line {number}"))
             except InputError as exc:
-                report.skip(f"line {number}", exc.reason)
+                collector.report.skip(f"line {number}", exc.reason)
                 continue
             finally:
                 doc = None
@@ -114,12 +159,14 @@ def read_cityjsonseq(path: pathlib.Path, options: ImportOptions) -> list[LayerDa
             chunks.append(own)
             count += len(own)
             features += 1
-            if features % PROGRESS_EVERY == 0:
-                options.report_progress(0.5 * done / size, "reading features")
-        if not features and not collector.ids:
-            raise InputError(path, "no CityJSONFeature line could be read")
-        report.detected["features (lines)"] = features
-        vertices = header.real(np.concatenate(chunks))
+            if limit is not None and features >= limit:
+                break
+    return features
+
+
+def _seq_layers(path, collector: Collector, chunks: list, header, crs, report, options) -> list[LayerData]:
+    with gc_paused():
+        vertices = header.real(np.concatenate(chunks)) if chunks else np.empty((0, 3))
         flat = locate(collector, collector.finish(), len(vertices), what="its feature",
                       finite=np.isfinite(vertices).all(axis=1))
     return _finish(path, collector, flat, vertices, header, crs, report, options, fmt="CityJSONSeq")
