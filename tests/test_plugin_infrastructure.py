@@ -173,7 +173,7 @@ def tube_bounds(visual, fid: int) -> np.ndarray:
 def test_tubes_lie_at_their_depth_with_a_radius_growing_with_the_diameter(drawn):
     project, _, scene, visual = drawn
     assert type(visual).__name__ == "UtilityVisual" and visual.underground is True
-    assert scene._ground.GetProperty().GetOpacity() < 1.0  # the ground turns see-through for what lies below
+    assert scene.backdrop.ground.GetProperty().GetOpacity() < 1.0  # the ground turns see-through for what lies below
     table = project.query(f'SELECT fid, "관로번호" AS id, "매설깊이" AS d, "관경" AS mm FROM "{project.layer(LAYER).table_name}" '
                           "ORDER BY fid").to_pylist()
     radii = {}

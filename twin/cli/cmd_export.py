@@ -8,8 +8,6 @@ import sys
 
 from twin.cli import export_3dtiles
 from twin.errors import TwinError
-from twin.io.export import export_layer
-from twin.store.project import Project
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -26,6 +24,9 @@ def run(args: argparse.Namespace) -> int:
         return export_3dtiles.run(args)
     if not (args.layer and args.out):
         raise TwinError("give LAYER OUT, or --3dtiles DIR")
+    from twin.io.export import export_layer  # geopandas: only when exporting (start-up, docs/startup.md)
+    from twin.store.project import Project
+
     with Project.open(args.project, read_only=True) as project:
         count = export_layer(project, args.layer, args.out)
     print(f"wrote {count} features of {args.layer!r} to {args.out}", file=sys.stderr)

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-
-import duckdb
-import pyarrow as pa
+from typing import TYPE_CHECKING
 
 from twin.cli.output import dump_json, visible
 from twin.errors import TwinError
-from twin.store.project import Project
-from twin.store.statements import check_reading, check_writing, guarded_write
-from twin.tabular.results import with_wkt
+
+if TYPE_CHECKING:  # the store and Arrow are imported when the command runs, not for ``twin --help``
+    import pyarrow as pa
+
+    from twin.store.project import Project
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -36,6 +36,10 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from twin.store.project import Project
+
     with Project.open(args.project, read_only=not args.write, allowed_directories=args.allow_files) as project:
         try:
             result = run_statement(project, args.sql, write=args.write, files=bool(args.allow_files))
@@ -55,6 +59,8 @@ def run(args: argparse.Namespace) -> int:
 
 def run_statement(project: Project, sql: str, *, write: bool = False, files: bool = False) -> pa.Table:
     """Check ``sql`` against what ``twin query`` allows (module docstring), then run it."""
+    from twin.store.statements import check_reading, check_writing, guarded_write
+
     if not write:
         with project.lock:
             check_reading(project.con, sql, allow_copy=files,
@@ -71,6 +77,8 @@ def run_statement(project: Project, sql: str, *, write: bool = False, files: boo
 
 def print_result(result: pa.Table, *, format: str = "table", max_rows: int = 100) -> None:
     """Print a result on stdout as an aligned table, CSV or JSON rows (geometries as WKT)."""
+    from twin.tabular.results import with_wkt
+
     if format == "json":
         dump_json(with_wkt(result).to_pylist())  # strict JSON: NaN and infinities as null
     elif format == "csv":

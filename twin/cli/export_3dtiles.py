@@ -6,8 +6,10 @@ import argparse
 import sys
 
 from twin.errors import TwinError
-from twin.io.tiles3d import DEFAULT_MAX_FEATURES, export_3dtiles
-from twin.store.project import Project
+
+#: the writer's default (twin.io.tiles3d.DEFAULT_MAX_FEATURES, checked by tests/test_cli_startup.py), not
+#: imported here: the writer pulls in the mesh stack, which ``twin --help`` does not need
+DEFAULT_MAX_FEATURES = 1000
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -29,6 +31,9 @@ def run(args: argparse.Namespace) -> int:
         raise TwinError("give either LAYER OUT or --3dtiles DIR [--layer NAME ...], not both")
     if args.max_features < 1:
         raise TwinError(f"--max-features must be at least 1, not {args.max_features}")
+    from twin.io.tiles3d import export_3dtiles
+    from twin.store.project import Project
+
     with Project.open(args.project, read_only=True) as project:
         report = export_3dtiles(project, args.tiles3d, layers=args.tiles_layers, max_features=args.max_features,
                                 parent_boxes=args.parent_boxes)

@@ -103,6 +103,20 @@ class CaptionOverlay:
         self.clock.SetPosition(16, height - 16)
         self.clock.SetVisibility(bool(self.clock_text))
 
+    def band_top(self) -> int:
+        """Pixels from the bottom of the window to the top of the caption band (0 when no caption shows)."""
+        if not self.text or not self.caption.GetVisibility():
+            return 0
+        height = self.renderer.GetRenderWindow().GetSize()[1]
+        size = max(12, round(height / 28))
+        return int(max(52, round(height * 0.07)) + (self.text.count("\n") + 1) * size * 1.5)
+
+    def raise_(self) -> None:
+        """Draw the caption and the clock above the other overlays (a long legend must not hide them)."""
+        for actor in (self.caption, self.clock):
+            self.renderer.RemoveViewProp(actor)
+            self.renderer.AddViewProp(actor)
+
     def remove(self) -> None:
         """Take both off the renderer."""
         for actor in (self.caption, self.clock):

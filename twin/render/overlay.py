@@ -33,6 +33,8 @@ class LegendBlock:
     colormap: str | None = None
     clim: tuple[float, float] | None = None
     subtitle: str = ""
+    #: the layer's smart-city stage (1-4): a legend with stages groups its blocks under one title per stage
+    stage: int | None = None
 
 
 text_font = hangul_font  # the file of a font with Hangul glyphs (twin.fonts)
@@ -98,6 +100,8 @@ class Overlay:
         self.font_size = 13
         #: pixels the legend takes from the right edge (0 without a legend)
         self.width = 0
+        #: pixels at the bottom the legend keeps clear (a presenter's caption band)
+        self.reserved_bottom = 0
         self._scale_key: tuple | None = None
 
     def _clear(self, actors: list) -> None:
@@ -114,30 +118,37 @@ class Overlay:
             return
         width, height = self.renderer.GetRenderWindow().GetSize()
         size = self.font_size if height >= 500 else max(9, self.font_size - 3)
-        rows = _legend_rows(blocks)
-        size = fitting_font_size(size, len(rows), height)
+        rows, size = fitting_rows(blocks, size, height - self.reserved_bottom)
         line, pad, swatch, gap, indent = int(size * 1.6), 12, int(size * 0.95), 7, 12
-        texts = [(_text_actor(r.text, size, r.color) if r.text else None) for r in rows]
+        texts = [(_text_actor(r.text, size, r.color, bold=r.heading) if r.text else None) for r in rows]
         rights = [(_text_actor(r.right, size, MUTED_COLOR) if r.right else None) for r in rows]
 
         def left_of(r: _Row) -> int:
-            return (indent if r.sub else 0) + (swatch + gap if r.swatch else 0)
+            return indent * r.depth + (swatch + gap if r.swatch else 0)
 
         text_width = max((left_of(r) + _width(self.renderer, t) for r, t in zip(rows, texts) if t), default=0)
         panel_w = int(min(width - 2 * pad, max(text_width, 150) + 2 * pad))
-        panel_h = pad * 2 + line * len(rows)
+        tops, y_rel = [], 0  # the top of each row below the panel's top padding, a gap before each later group
+        for row in rows:
+            y_rel += int(line * GROUP_GAP) if row.gap else 0
+            tops.append(y_rel)
+            y_rel += line
+        panel_h = pad * 2 + y_rel
         x0, y_top = width - pad - panel_w, height - pad
         rects, colors = [[x0, y_top - panel_h, x0 + panel_w, y_top]], [_rgb255(PANEL_COLOR)]
         for i, (row, text, right) in enumerate(zip(rows, texts, rights)):
-            y = y_top - pad - line * (i + 1) + (line - swatch) // 2
-            x = x0 + pad + (indent if row.sub else 0)
-            if row.swatch:
+            y = y_top - pad - tops[i] - line + (line - swatch) // 2
+            x = x0 + pad + indent * row.depth
+            if row.heading and row.swatch:  # the stage's colour as a bar under its title
+                rects.append([x, y - 6, x0 + panel_w - pad, y - 4])
+                colors.append(_rgb255(row.swatch))
+            elif row.swatch:
                 rects.append([x - 1, y - 1, x + swatch + 1, y + swatch + 1])
                 colors.append(_rgb255(SWATCH_BORDER))
                 rects.append([x, y, x + swatch, y + swatch])
                 colors.append(_rgb255(row.swatch))
             if text is not None:
-                text.SetPosition(x + (swatch + gap if row.swatch else 0), y - 3)
+                text.SetPosition(x + (swatch + gap if row.swatch and not row.heading else 0), y - 3)
             if right is not None:
                 right.GetTextProperty().SetJustificationToRight()
                 right.SetPosition(x0 + panel_w - pad, y - 3)
@@ -195,6 +206,28 @@ def fitting_font_size(size: int, rows: int, height: int, *, smallest: int = 8) -
     return size
 
 
+def _line_count(rows: list[_Row]) -> float:
+    return len(rows) + GROUP_GAP * sum(1 for r in rows if r.gap)
+
+
+def fitting_rows(blocks: list[LegendBlock], size: int, height: int, *, smallest: int = 8) -> tuple[list[_Row], int]:
+    """The legend's rows and font size for a view ``height`` pixels tall: grouped by stage when that fits at a
+    readable size, else ungrouped (fewer lines), else the first rows and one "... n more" line."""
+    rows = _legend_rows(blocks)
+    room = height - 4 * 12
+
+    def fits(candidate: list[_Row], at: int) -> bool:
+        return int(at * 1.6) * _line_count(candidate) <= room
+
+    if not fits(rows, smallest) and any(block.stage is not None for block in blocks):
+        rows = _legend_rows([dataclasses.replace(block, stage=None) for block in blocks])
+    if not fits(rows, smallest):
+        keep = max(int(room / int(smallest * 1.6)) - 1, 1)
+        hidden = len(rows) - keep
+        rows = rows[:keep] + [_Row(f"... {hidden} more line{'s' if hidden != 1 else ''}", MUTED_COLOR)]
+    return rows, fitting_font_size(size, _line_count(rows), height, smallest=smallest)
+
+
 def _width(renderer, actor) -> int:
     box = [0.0] * 4
     actor.GetBoundingBox(renderer, box)
@@ -205,26 +238,56 @@ def _number(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
 
 
+#: the space before each stage group but the first, in lines
+GROUP_GAP = 0.4
+
+
 @dataclasses.dataclass
 class _Row:
     text: str
     color: str = TEXT_COLOR
-    sub: bool = False
+    depth: int = 0  # indentation steps: 0 a stage title or a layer, 1 a layer in a stage or an entry...
     swatch: str | None = None
     colormap: str | None = None
     right: str = ""
+    heading: bool = False  # a stage title (bold, its colour as a bar under it)
+    gap: bool = False  # some space above: a new group
 
 
 def _legend_rows(blocks: list[LegendBlock]) -> list[_Row]:
-    """One row per line of the legend: a layer with its one colour, or a title and its entries."""
+    """The lines of the legend. Blocks with a stage are grouped under one title per stage (in stage order, each
+    keeping the draw order of its layers); blocks without one (links, "what changed") follow, ungrouped."""
+    if all(block.stage is None for block in blocks):
+        return [row for block in blocks for row in _block_rows(block, 0)]
     rows: list[_Row] = []
-    for block in blocks:
-        if len(block.swatches) == 1 and block.colormap is None and not block.subtitle:
-            rows.append(_Row(block.title, swatch=block.swatches[0][1]))
-            continue
-        rows.append(_Row(block.title + (f"  ·  {block.subtitle}" if block.subtitle else "")))
-        rows.extend(_Row(label, MUTED_COLOR, sub=True, swatch=color) for label, color in block.swatches)
-        if block.colormap is not None and block.clim is not None:
-            rows.append(_Row("", sub=True, colormap=block.colormap))
-            rows.append(_Row(_number(block.clim[0]), MUTED_COLOR, sub=True, right=_number(block.clim[1])))
+    for number in sorted({block.stage for block in blocks if block.stage is not None}):
+        title, color = stage_heading(number)
+        rows.append(_Row(title, heading=True, swatch=color, gap=bool(rows)))
+        rows.extend(row for block in blocks if block.stage == number for row in _block_rows(block, 1))
+    rest = [row for block in blocks if block.stage is None for row in _block_rows(block, 0)]
+    if rest:
+        rest[0].gap = True
+    return rows + rest
+
+
+def _block_rows(block: LegendBlock, depth: int) -> list[_Row]:
+    """One layer's lines: the layer with its one colour, or its title and its entries (one step further in)."""
+    if len(block.swatches) == 1 and block.colormap is None and not block.subtitle:
+        return [_Row(block.title, depth=depth, swatch=block.swatches[0][1])]
+    rows = [_Row(block.title + (f"  ·  {block.subtitle}" if block.subtitle else ""), depth=depth)]
+    rows.extend(_Row(label, MUTED_COLOR, depth=depth + 1, swatch=color) for label, color in block.swatches)
+    if block.colormap is not None and block.clim is not None:
+        rows.append(_Row("", depth=depth + 1, colormap=block.colormap))
+        rows.append(_Row(_number(block.clim[0]), MUTED_COLOR, depth=depth + 1, right=_number(block.clim[1])))
     return rows
+
+
+def stage_heading(number: int) -> tuple[str, str | None]:
+    """``("Stage 2 · U-City", colour)`` from the stages the plugins declare; ``("Stage 2", None)`` without."""
+    from twin.stages import stage
+
+    try:
+        item = stage(number)
+    except (KeyError, ValueError):
+        return f"Stage {number}", None
+    return f"Stage {number} · {item.short_title}", item.color

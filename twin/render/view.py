@@ -18,6 +18,7 @@ Hooks for an interactive host (all optional):
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -35,8 +36,8 @@ from twin.render.links import LinkOverlay, links_legend
 from twin.render.overlay import LegendBlock, Overlay
 from twin.render.registry import create_visual
 from twin.render.visual import GHOST_COLOR, Visual
-from twin.scene.camera import CameraPose, direction, fit_pose, preset_direction
-from twin.scene.ground import ground_grid, ground_plane
+from twin.render.backdrop import Backdrop, set_lights
+from twin.scene.camera import CameraPose, fit_pose, preset_direction
 from twin.scene.origin import LocalOrigin, project_origin
 from twin.scene.picking import Pick, Picker
 from twin.scene.style import Style, distinct_color
@@ -44,17 +45,8 @@ from twin.time.range import format_time
 
 log = logging.getLogger(__name__)
 
-#: the ground is drawn unlit in the colour of the bottom of the sky gradient: its far edge melts into a haze
-GROUND_COLOR = "#d9ddd6"
-GRID_COLOR = "#c9cec6"
-BACKGROUND_BOTTOM = GROUND_COLOR
-BACKGROUND_TOP = "#b7cadc"
-#: ground opacity when some layer lies below it (pipes, tunnels)
-GROUND_SEE_THROUGH = 0.45
 #: nearest clipping plane as a part of the farthest: small, so that close-ups over a wide ground are not cut
 NEAR_PLANE_TOLERANCE = 0.0002
-SUN_AZIMUTH, SUN_ELEVATION, SUN_INTENSITY = 235.0, 50.0, 0.8
-HEADLIGHT_INTENSITY = 0.15
 SELECTION_COLOR = "#ffb300"
 
 
@@ -88,8 +80,7 @@ class SceneView:
         self._links_key: tuple | None = None
         #: the links drawn now: the selection's, active at the model's time, between shown layers
         self.drawn_links: list = []
-        self._ground = None
-        self._grid = None
+        self.backdrop = Backdrop(plotter)
         self._geometries = None
         self._styles: dict[str, str] = {}
         self._layer_slots: dict[str, list] = {}
@@ -117,7 +108,7 @@ class SceneView:
     # ----- building ------------------------------------------------------------------------------
     def _prepare_plotter(self) -> None:
         plotter = self.plotter
-        plotter.set_background(BACKGROUND_BOTTOM, top=BACKGROUND_TOP)
+        self.backdrop.paint_sky()
         plotter.renderer.SetNearClippingPlaneTolerance(NEAR_PLANE_TOLERANCE)
         set_lights(plotter)
         if self._observer is None:
@@ -470,26 +461,8 @@ class SceneView:
     # ----- ground, legend, caption -------------------------------------------------------------------
     def _update_ground(self) -> None:
         """The ground plane and its grid around the drawn layers (see-through when something lies below it)."""
-        bounds = self.scene_bounds(list(self.visuals))
-        for actor in (self._ground, self._grid):
-            if actor is not None:
-                self.plotter.remove_actor(actor, render=False)
-        self._ground = self._grid = None
-        if bounds is None:
-            return
         under = any(getattr(v, "underground", False) for v in self.visuals.values())
-        common = dict(pickable=False, reset_camera=False, render=False, lighting=False)
-        self._ground = self.plotter.add_mesh(ground_plane(bounds), color=GROUND_COLOR, name="twin:ground",
-                                             opacity=GROUND_SEE_THROUGH if under else 1.0, **common)
-        mapper = self._ground.GetMapper()
-        mapper.SetResolveCoincidentTopologyToPolygonOffset()
-        mapper.SetRelativeCoincidentTopologyPolygonOffsetParameters(2.0, 2.0)  # behind what lies on it
-        grid, _ = ground_grid(bounds, self.origin)
-        self._grid = self.plotter.add_mesh(grid, color=GRID_COLOR, line_width=1.0, name="twin:grid",
-                                           opacity=0.6 if under else 1.0, **common)
-        mapper = self._grid.GetMapper()  # just in front of the ground, behind flat areas lying a few cm above it
-        mapper.SetResolveCoincidentTopologyToPolygonOffset()
-        mapper.SetRelativeCoincidentTopologyLineOffsetParameters(2.0, 5.0)  # VTK pulls lines forward by 4 units
+        self.backdrop.update(self.scene_bounds(list(self.visuals)), self.origin, see_through=under)
 
     def _refresh_overlays(self) -> None:
         """Lay out the legend (shown layers, in draw order) and the scale hint again."""
@@ -500,8 +473,8 @@ class SceneView:
             visual = self.visuals.get(name)
             if visual is not None and visual.visible and visual.style.visible and visual.bounds() is not None:
                 block = visual.legend()
-                if block is not None:
-                    blocks.append(block)
+                if block is not None:  # grouped under its layer's stage (twin.render.overlay)
+                    blocks.append(dataclasses.replace(block, stage=visual.layer.stage) if block.stage is None else block)
         lens = self.model.lens
         if lens.changes:
             first, last = lens.period()
@@ -513,7 +486,10 @@ class SceneView:
         links = links_legend(self.drawn_links) if self.link_overlay.shown else None
         if links is not None:
             blocks.append(links)
+        self.overlay.reserved_bottom = self.captions.band_top() if self.captions is not None else 0
         self.overlay.set_legend(blocks)
+        if self.captions is not None:
+            self.captions.raise_()
         self._layout_size = tuple(self.plotter.window_size)
         self.overlay.update_scale(CameraPose.of(self.plotter.renderer.GetActiveCamera()))
 
@@ -523,7 +499,10 @@ class SceneView:
         if self.captions is None:
             return
         caption = self.model.caption
+        before = self.captions.band_top()
         self.captions.show(caption.text, caption.opacity)
+        if self.overlay is not None and self.captions.band_top() != before:
+            self._refresh_overlays()  # the legend keeps clear of the caption band
         value = self.model.time.range
         clock = format_time(value.end, self.model.timezone) if caption.clock and value is not None else ""
         self.captions.show_clock(clock)
@@ -577,29 +556,16 @@ class SceneView:
             self.plotter.renderer.RemoveObserver(self._observer)
             self._observer = None
         self._clear_visuals()
-        for actor in (self._ground, self._grid, self._geometries):
-            if actor is not None:
-                self.plotter.remove_actor(actor, render=False)
-        self._ground = self._grid = self._geometries = None
+        self.backdrop.remove()
+        if self._geometries is not None:
+            self.plotter.remove_actor(self._geometries, render=False)
+        self._geometries = None
         self.link_overlay.clear()
         if self.overlay is not None:
             self.overlay.clear()
         if self.captions is not None:
             self.captions.remove()
             self.captions = None
-
-
-def set_lights(plotter) -> None:
-    """A sun from the south-west (fixed in the scene, so walls facing it are bright) and a soft headlight."""
-    import pyvista as pv
-
-    plotter.remove_all_lights()
-    sun = pv.Light(light_type="scene light", intensity=SUN_INTENSITY)
-    sun.positional = False
-    sun.position = tuple(direction(SUN_AZIMUTH, SUN_ELEVATION) * 1000.0)
-    sun.focal_point = (0.0, 0.0, 0.0)
-    plotter.add_light(sun)
-    plotter.add_light(pv.Light(light_type="headlight", intensity=HEADLIGHT_INTENSITY))
 
 
 def _stored(style: dict) -> str:

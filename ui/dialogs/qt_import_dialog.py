@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import html
 import pathlib
+import re
+import textwrap
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -24,6 +26,33 @@ DETECTED_LABELS = {
     "columns": "Columns", "x": "X column", "y": "Y column", "xy": "Coordinate columns", "layers": "Layers",
     "features": "Features", "rows": "Rows", "skipped": "Rows skipped",
 }
+
+
+#: a detected value longer than this is wrapped onto several lines (its full text is in the tooltip)
+WRAP_CHARS = 40
+_AUTHORITY = re.compile(r"^\s*([A-Za-z]+:\d+)\b")
+
+
+def short_detected(key: str, value: str) -> str:
+    """The text of a detected value in the list: a CRS as its code and name (``EPSG:4326 · WGS 84``,
+    ``(assumed)`` when the importer assumed it), a custom CRS as its name; other long values wrapped."""
+    if key == "crs":
+        code = _AUTHORITY.match(value)
+        name = _crs_name(code.group(1) if code else value)
+        assumed = " (assumed)" if "assumed" in value.lower() else ""
+        if code:
+            return f"{code.group(1)} · {name}{assumed}" if name else f"{code.group(1)}{assumed}"
+        return f"custom · {name}{assumed}" if name else textwrap.fill(value[:200], WRAP_CHARS)
+    return textwrap.fill(value, WRAP_CHARS, break_long_words=True) if len(value) > WRAP_CHARS else value
+
+
+def _crs_name(text: str) -> str:
+    try:
+        from twin.crs import horizontal
+
+        return horizontal(text).name or ""
+    except Exception:  # noqa: BLE001 - a label never fails the dialog
+        return ""
 
 
 def error_text(exc: object) -> str:
@@ -111,7 +140,8 @@ class QtImportDialog(QtWidgets.QDialog):
         sform = QtWidgets.QFormLayout(source)
         sform.setLabelAlignment(QtCore.Qt.AlignmentFlag.AlignRight)
         self.crs_edit = QtWidgets.QLineEdit(source)
-        self.crs_edit.setPlaceholderText("as detected (e.g. EPSG:5181 when the file has none)")
+        self.crs_edit.setPlaceholderText("as detected, e.g. EPSG:5181")
+        self.crs_edit.setToolTip("The CRS of the file when it has none or it is wrong, e.g. EPSG:5181; empty: as detected")
         self.x_combo = self._column_combo(source)
         self.y_combo = self._column_combo(source)
         self.encoding_combo = QtWidgets.QComboBox(source)
@@ -225,10 +255,11 @@ class QtImportDialog(QtWidgets.QDialog):
                 value = ", ".join(str(v) for v in value)
             elif isinstance(value, int):
                 value = f"{value:,}"
-            item = QtWidgets.QTreeWidgetItem(self.detected_view,
-                                             [DETECTED_LABELS.get(key, key.replace("_", " ").capitalize()), str(value)])
+            label = DETECTED_LABELS.get(key, key.replace("_", " ").capitalize())
+            item = QtWidgets.QTreeWidgetItem(self.detected_view, [label, short_detected(key, str(value))])
             item.setData(0, QtCore.Qt.ItemDataRole.UserRole, key)
-            item.setToolTip(1, str(value))
+            item.setToolTip(0, str(value))
+            item.setToolTip(1, str(value))  # the full text: a CRS's whole description, a long list
             item.setForeground(0, QtGui.QBrush(QtGui.QColor("#555555")))
         self.detected_view.resizeColumnToContents(0)
 
