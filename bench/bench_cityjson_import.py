@@ -65,20 +65,24 @@ def child(mode: str, path: pathlib.Path) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         project = Project.open(pathlib.Path(tmp) / "bench.twin.duckdb", create=True)
         before = memory.rss()
-        start = time.perf_counter()
-        options = ImportOptions(progress=lambda f, m: phases.append((time.perf_counter() - start, m)))
+        start, cpu0 = time.perf_counter(), time.process_time()
+        options = ImportOptions(progress=lambda f, m: phases.append((time.perf_counter() - start, m,
+                                                                     time.process_time() - cpu0)))
         outcome = import_file(project, path, options)
         seconds = time.perf_counter() - start
+        cpu = time.process_time() - cpu0
         peak = memory.peak() - before
         layer = outcome.layers[0]
         info = {"features": layer.feature_count, "project_crs": project.crs, "source_crs": layer.source_crs,
                 "triangles": project.query(f'SELECT (sum(len(triangles)) // 3)::BIGINT AS n FROM "{layer.mesh_table}"')
                 .column("n")[0].as_py()}
         project.close()
-    marks = {}
-    for t, message in phases:
+    marks, cpu_marks = {}, {}
+    for t, message, c in phases:
         marks.setdefault(message, t)
-    return {"seconds": seconds, "peak": peak, "objects": info["features"], "phases": marks, **info}
+        cpu_marks.setdefault(message, c)
+    return {"seconds": seconds, "cpu": cpu, "peak": peak, "objects": info["features"], "phases": marks,
+            "phases_cpu": cpu_marks, **info}
 
 
 def run_child(mode: str, path: pathlib.Path) -> dict:
@@ -152,6 +156,11 @@ def report(variant: str, path: pathlib.Path, results: dict, buildings: int) -> N
         if phases:
             steps = ", ".join(f"{m} at {t:.1f}s" for m, t in phases.items())
             print(f"twin phases: {steps}; {ours['triangles']} triangles; {ours['source_crs']} -> {ours['project_crs']}")
+            marks = [*phases.items(), ("end", ours["seconds"])]
+            cpu = [*ours.get("phases_cpu", {}).values(), ours.get("cpu", 0.0)]
+            spans = ", ".join(f"{m} {b - a:.2f} s wall / {d - c:.2f} s CPU"
+                              for (m, a), (_, b), c, d in zip(marks, marks[1:], cpu, cpu[1:]))
+            print(f"twin import: {ours['seconds']:.2f} s wall, {ours.get('cpu', 0.0):.2f} s CPU; per phase: {spans}")
     cj = results.get("cjio export obj")
     if ours and cj and "error" not in cj and "error" not in ours:
         print(f"cjio / twin import_file: time x{cj['seconds'] / ours['seconds']:.1f}, peak memory x{cj['peak'] / ours['peak']:.2f}")

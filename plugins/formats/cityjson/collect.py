@@ -17,8 +17,9 @@ import numpy as np
 
 from twin.api import ImportReport
 from twin_plugins.formats.cityjson.flatten import (
-    Flat, SemanticsMismatch, flatten, flatten_values, keep_surfaces, semantic_codes,
+    Flat, SemanticsMismatch, assign_values, flatten, flatten_values, keep_surfaces, semantic_codes,
 )
+from twin_plugins.formats.cityjson.lift import Lifted, read_arrays
 
 #: nesting of ``boundaries`` down to vertex indices, per surface-bearing geometry type
 DEPTH = {"MultiSurface": 3, "CompositeSurface": 3, "Solid": 4, "MultiSolid": 5, "CompositeSolid": 5}
@@ -62,6 +63,8 @@ class Collector:
         self.not_surfaces: Counter = Counter()
         self.instances: list[tuple[int, dict, int, int]] = []  # (geometry id, geometry, base, limit)
         self.bad_semantics: list[str] = []
+        self.lifted: Lifted | None = None  # boundaries cut out of the text (see :mod:`lift`)
+        self.fast: tuple[list, list, list, list, list] = ([], [], [], [], [])  # gids, arrays, depths, values, sems
 
     # ----- walking ----------------------------------------------------------------------------
     def add_object(self, oid: str, obj: Any, *, base: int = 0, limit: int = 0) -> None:
@@ -95,6 +98,8 @@ class Collector:
         gtype = geometry.get("type")
         depth = DEPTH.get(gtype) if type(gtype) is str else None
         if depth is None and gtype != "GeometryInstance":
+            if self.lifted is not None:
+                self.lifted.number(geometry.get("boundaries"))
             if gtype in NOT_SURFACES:
                 self.not_surfaces[gtype] += 1
             else:
@@ -108,6 +113,10 @@ class Collector:
         self.geom_base.append(base)
         self.geom_limit.append(limit)
         if depth is None:
+            if self.lifted is not None:
+                k = self.lifted.number(geometry.get("boundaries"))
+                if k is not None:
+                    geometry["boundaries"] = self.lifted.value(k)
             self.instances.append((gid, geometry, base, limit))
             return gid
         semantics = geometry.get("semantics")
@@ -118,24 +127,37 @@ class Collector:
                 values = semantics.get("values")
             else:
                 surfaces = None
+        bound = geometry.get("boundaries")
+        if self.lifted is not None and type(bound) is str and bound.startswith(self.lifted.marker):
+            gids, ks, depths, vals, sems = self.fast
+            gids.append(gid)
+            ks.append(bound)  # the placeholder text; its number is read with the others in flush_lifted
+            depths.append(depth)
+            vals.append(values)
+            sems.append(surfaces)
+            return gid
         gids, bounds, vals, sems = self.pending[depth]
         gids.append(gid)
-        bounds.append(geometry.get("boundaries"))
+        bounds.append(bound)
         vals.append(values)
         sems.append(surfaces)
         if len(gids) >= BATCH:
             self.flush(depth)
         return gid
 
+    def _keep_semantics(self, gids: list, sems: list) -> None:
+        """Remember the surface codes of the geometries that carry semantics (applied after flattening)."""
+        with_sem = [i for i, x in enumerate(sems) if x is not None]
+        if with_sem:
+            counts, codes = semantic_codes([sems[i] for i in with_sem])
+            self._sem.append((np.asarray([gids[i] for i in with_sem], np.int64), counts, codes))
+
     def flush(self, depth: int) -> None:
         """Flatten the pending geometries of one depth; malformed ones are skipped and reported."""
         gids, bounds, vals, sems = self.pending[depth]
         if not gids:
             return
-        with_sem = [i for i, x in enumerate(sems) if x is not None]
-        if with_sem:
-            counts, codes = semantic_codes([sems[i] for i in with_sem])
-            self._sem.append((np.asarray([gids[i] for i in with_sem], np.int64), counts, codes))
+        self._keep_semantics(gids, sems)
         try:
             self.parts.append(flatten(depth, gids, bounds, vals))
         except SemanticsMismatch as exc:
@@ -162,6 +184,56 @@ class Collector:
             except (TypeError, ValueError, OverflowError):
                 self._drop_semantics(np.array([gid]))
 
+    def flush_lifted(self) -> None:
+        """Flatten the geometries whose boundaries were lifted out of the text, all at once."""
+        gids, ks, depths, vals, sems = self.fast
+        if not gids:
+            return
+        self._keep_semantics(gids, sems)
+        gid_arr = np.asarray(gids, np.int64)
+        k_arr = self.lifted.numbers(ks)
+        depth_arr = np.asarray(depths, np.int64)
+        gid_of = np.full(self.lifted.count, -1, np.int64)
+        gid_of[k_arr] = gid_arr
+        surface_k, rings, ring_len, indices, bad = read_arrays(self.lifted, k_arr, depth_arr)
+        owner = gid_of[surface_k]
+        value = np.full(len(owner), np.nan)
+        good = ~bad
+        for depth in np.unique(depth_arr[good]).tolist():
+            chosen = np.flatnonzero(good & (depth_arr == depth))
+            self._lifted_values(depth, [gids[i] for i in chosen.tolist()], [vals[i] for i in chosen.tolist()],
+                                owner, value)
+        self.parts.append(Flat(owner, value, rings, ring_len, indices))
+        for i in np.flatnonzero(bad).tolist():  # nesting that does not fit the type: reported as before
+            self._flush_one(depths[i], gids[i], self.lifted.value(int(k_arr[i])), vals[i])
+        for column in self.fast:
+            column.clear()
+
+    def _lifted_values(self, depth: int, gids: list[int], vals: list, owner: np.ndarray, value: np.ndarray) -> None:
+        """Semantic values of some lifted geometries of one depth into ``value`` (per surface of ``owner``)."""
+        with_values = [i for i, v in enumerate(vals) if v is not None]
+        if not with_values:
+            return
+        mine = np.isin(owner, np.asarray(gids, np.int64))
+        sub = np.full(int(mine.sum()), np.nan)
+        try:
+            assign_values(depth, gids, vals, with_values, owner[mine], sub)
+        except SemanticsMismatch as exc:
+            self._drop_semantics(exc.gids)
+            wrong = set(exc.gids.tolist())
+            kept = [i for i in with_values if gids[i] not in wrong]
+            if kept:
+                assign_values(depth, gids, vals, kept, owner[mine], sub)
+        except (TypeError, ValueError, OverflowError):
+            sub_owner = owner[mine]
+            for i in with_values:
+                here = sub_owner == gids[i]
+                try:
+                    sub[here] = flatten_values(depth, vals[i], int(here.sum()))
+                except (TypeError, ValueError, OverflowError):
+                    self._drop_semantics(np.array([gids[i]]))
+        value[mine] = sub
+
     def _drop_semantics(self, gids: np.ndarray) -> None:
         for gid in gids:
             self.bad_semantics.append(self.ids[self.geom_obj[int(gid)]])
@@ -171,6 +243,7 @@ class Collector:
         """All surfaces collected so far, as one :class:`Flat` (and the semantic tables as numpy)."""
         for depth in (3, 4, 5):
             self.flush(depth)
+        self.flush_lifted()
         n_geom = len(self.geom_obj)
         self.sem_offset = np.zeros(n_geom, np.int64)
         self.sem_count = np.zeros(n_geom, np.int64)

@@ -53,7 +53,7 @@ def flatten(depth: int, gids: list[int], bounds: list, values: list) -> Flat:
     value = np.full(len(surfaces), np.nan)
     with_values = [i for i, v in enumerate(values) if v is not None]
     if with_values:
-        _assign_values(depth, gids, values, with_values, owner, value)
+        assign_values(depth, gids, values, with_values, owner, value)
     return Flat(owner, value, surf_rings, ring_len, np.frombuffer(flat, np.int64))
 
 
@@ -69,7 +69,7 @@ def _numbers(leaves: list) -> np.ndarray:
         return np.array([np.nan if v is None else v for v in leaves], dtype=np.float64)
 
 
-def _assign_values(depth, gids, values, with_values, owner, value) -> None:
+def assign_values(depth, gids, values, with_values, owner, value) -> None:
     """Semantic values (one per surface) of the geometries that have them and whose counts match."""
     chosen = np.asarray([gids[i] for i in with_values], np.int64)
     leaves, vowner = _expand([values[i] for i in with_values], chosen, depth - 2)

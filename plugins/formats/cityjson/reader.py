@@ -12,6 +12,7 @@ import numpy as np
 from twin.api import ImportOptions, ImportReport, InputError, LayerData, LayerStream, chunk_rows, wants_stream
 from twin_plugins.formats.cityjson.collect import Collector, locate
 from twin_plugins.formats.cityjson.layers import build_layers
+from twin_plugins.formats.cityjson.lift import Lifted, LiftFallback, lift_boundaries
 from twin_plugins.formats.cityjson.source import (
     SNIFF_BYTES, city_objects, looks_like_cityjson, parse_bytes, read_header, read_lines, resolve_crs, vertices_of,
 )
@@ -45,18 +46,35 @@ def gc_paused() -> Iterator[None]:
 
 
 def read_cityjson(path: pathlib.Path, options: ImportOptions) -> list[LayerData]:
-    """Read a CityJSON 1.0/1.1/2.0 file into one LayerData per theme (Building first)."""
+    """Read a CityJSON 1.0/1.1/2.0 file into one LayerData per theme (Building first).
+
+    The boundaries arrays are first lifted out of the text and read with numpy (:mod:`lift`); when
+    that does not apply cleanly, the file is read again the ordinary way (same result, slower).
+    """
     path = pathlib.Path(path)
-    report = ImportReport(str(path))
     options.report_progress(0.0, "parsing")
+    lifted = lift_boundaries(path.read_bytes())  # the original text is not kept: read again on fallback
+    if lifted is not None:
+        try:
+            return _read_document(path, lifted[0], options, lifted=lifted[1])
+        except (LiftFallback, InputError):
+            pass  # errors are then reported from the original text, with its positions
+        lifted = None
+    return _read_document(path, path.read_bytes(), options, lifted=None)
+
+
+def _read_document(path: pathlib.Path, data: bytes, options: ImportOptions, *, lifted: Lifted | None):
+    report = ImportReport(str(path))
     with gc_paused():
-        doc = parse_bytes(path, path.read_bytes())
+        doc = parse_bytes(path, data)
+        del data
         header = read_header(path, doc)
         crs = resolve_crs(path, header, options, report)
         vertices = vertices_of(path, doc, header)
         objects = doc.get("CityObjects")
         total = max(len(objects), 1) if objects is not None and hasattr(objects, "__len__") else 1
         collector = Collector(path, report)
+        collector.lifted = lifted
         limit = len(vertices)
         options.report_progress(0.05, "reading city objects")
         for i, (oid, obj) in enumerate(city_objects(path, doc)):
@@ -64,7 +82,11 @@ def read_cityjson(path: pathlib.Path, options: ImportOptions) -> list[LayerData]
             if i % PROGRESS_EVERY == 0:
                 options.report_progress(0.05 + 0.45 * i / total, "reading city objects")
         del doc, objects
-        flat = locate(collector, collector.finish(), limit, finite=np.isfinite(vertices).all(axis=1))
+        flat = collector.finish()
+        if lifted is not None:
+            lifted.check_all_used()
+        flat = locate(collector, flat, limit, finite=np.isfinite(vertices).all(axis=1))
+        collector.lifted = None
     return _finish(path, collector, flat, vertices, header, crs, report, options, fmt="CityJSON")
 
 
