@@ -22,7 +22,9 @@ def import_filter() -> str:
         every.extend(patterns)
         if contribution.fields.get("patterns"):
             rows.append(f"{contribution.title} ({' '.join(contribution.fields['patterns'])})")
-    head = f"All importable files ({' '.join(every)})" if every else "All files (*)"
+    dataset = "twin-dataset.json"  # a partitioned dataset: its manifest names the folder (docs/datasets.md)
+    rows.append(f"Partitioned dataset ({dataset})")
+    head = f"All importable files ({' '.join([*every, dataset])})"
     return ";;".join([head, *rows, "All files (*)"])
 
 

@@ -171,7 +171,10 @@ def _all_or_nothing(project_path: pathlib.Path, args: argparse.Namespace, tz: st
     for file in args.files:
         progress = ProgressLine(pathlib.Path(file).name)
         try:
-            plans.append(plan_file(file, _options(args, tz, progress), importer=args.importer))
+            if is_dataset_folder(file):  # checked now like the files; referenced in the same opening below
+                plans.append(_DatasetPlan(pathlib.Path(file)))
+            else:
+                plans.append(plan_file(file, _options(args, tz, progress), importer=args.importer))
         except Exception as exc:  # noqa: BLE001 - every failure is reported; nothing is written
             print(f"twin import: error: {_reason(file, exc)}", file=sys.stderr)
             tally.failed.append(file)
@@ -186,8 +189,11 @@ def _all_or_nothing(project_path: pathlib.Path, args: argparse.Namespace, tz: st
         service = ImportService(project)
         for plan in plans:
             try:
-                outcome = service.write(plan, name=args.layer, stage=args.stage, service=args.service,
-                                        suggest=not args.no_suggest)
+                if isinstance(plan, _DatasetPlan):
+                    outcome = plan.write(project, args)
+                else:
+                    outcome = service.write(plan, name=args.layer, stage=args.stage, service=args.service,
+                                            suggest=not args.no_suggest)
             except Exception as exc:  # noqa: BLE001 - the layers written so far are removed again
                 print(f"twin import: error: {_reason(plan.path, exc)}", file=sys.stderr)
                 for file, names in reversed(written):
@@ -200,6 +206,25 @@ def _all_or_nothing(project_path: pathlib.Path, args: argparse.Namespace, tz: st
             _print_outcome(outcome, project.crs)
     tally.imported = [(file, len(names)) for file, names in written]
     return tally
+
+
+class _DatasetPlan:
+    """A dataset folder read and checked for ``--all-or-nothing`` (nothing written yet)."""
+
+    def __init__(self, folder: pathlib.Path) -> None:
+        from twin.io.dataset_import import plan_dataset
+
+        self.path = folder
+        self.plan = plan_dataset(folder)
+
+    def write(self, project: Project, args: argparse.Namespace):
+        """Reference the dataset as one layer of the open ``project`` (removed again like any layer)."""
+        from twin.io.dataset_import import write_dataset
+        from twin.io.service import ImportOutcome
+
+        layer = write_dataset(project, self.plan, name=args.layer, stage=args.stage, service=args.service,
+                              force=args.force)
+        return ImportOutcome(path=self.path, importer="dataset", layers=[layer], reports=[self.plan.report])
 
 
 def _import_dataset(project_path: pathlib.Path, folder: pathlib.Path, args: argparse.Namespace):

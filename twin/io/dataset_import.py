@@ -23,7 +23,7 @@ from twin.crs import same_crs
 from twin.errors import InputError, ProjectError
 from twin.io.placement import check_placement, project_extent
 from twin.layerdata import ImportReport, LayerData
-from twin.store.dataset_manifest import Manifest, read_manifest
+from twin.store.dataset_manifest import MANIFEST, Manifest, is_dataset_folder, read_manifest
 from twin.store.datasets import PARTITIONS, partition_table
 from twin.store.identifiers import table_ref
 from twin.store.project import LayerInfo, Project
@@ -47,6 +47,14 @@ class DatasetPlan:
     @property
     def folder(self) -> pathlib.Path:
         return self.manifest.folder
+
+
+def dataset_folder(path: str | pathlib.Path) -> pathlib.Path | None:
+    """The dataset folder ``path`` names (the folder itself, or its ``twin-dataset.json``), else None."""
+    path = pathlib.Path(path)
+    if path.name == MANIFEST and path.is_file():
+        path = path.parent
+    return path if is_dataset_folder(path) else None
 
 
 def plan_dataset(folder: str | pathlib.Path) -> DatasetPlan:

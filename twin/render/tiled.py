@@ -91,11 +91,14 @@ class TiledBuildingVisual(BuildingVisual):
         self.tile_lo, self.tile_hi = box[:, :3] - xyz, box[:, 3:] - xyz
         self.counts = np.array([t.count for t in tiles], dtype=np.int64)
         boxes = source.boxes() if hasattr(source, "boxes") else None
-        if boxes is not None:
+        if boxes is not None and "tile_index" in boxes:  # each feature's tile as its place in tiles()
+            tile_index = np.asarray(boxes["tile_index"], dtype=np.int64)
+        elif boxes is not None:
             names, inverse = np.unique(boxes["tile"], return_inverse=True)  # tile keys (numbers or text)
             numeric = np.issubdtype(names.dtype, np.integer)
             tile_index = np.array([self._index_of.get(str(int(k)) if numeric else str(k), 0) for k in names],
                                   dtype=np.int64)[inverse]
+        if boxes is not None:
             lo = np.column_stack([boxes[c] for c in ("xmin", "ymin", "zmin")]) - xyz
             hi = np.column_stack([boxes[c] for c in ("xmax", "ymax", "zmax")]) - xyz
             self.blocks = Blocks(boxes["fid"], tile_index, lo, hi, self.tile_lo, self.tile_hi)

@@ -259,16 +259,20 @@ def external(project: "Project", layer: "LayerInfo") -> ExternalLayer:
     return project.external.get(layer)
 
 
-def read(project: "Project", layer: "LayerInfo", indices: Sequence[int] | None, columns: Sequence[str]) -> pa.Table:
+def read(project: "Project", layer: "LayerInfo", indices: Sequence[int] | None, columns: Sequence[str], *,
+         fids: Sequence[int] | None = None) -> pa.Table:
     """The ``columns`` of the chosen partitions of an external layer (all partitions when ``indices`` is None),
-    read lazily: DuckDB opens only those files and decodes only those columns."""
+    read lazily: DuckDB opens only those files and decodes only those columns; ``fids``: only those rows."""
     ext = external(project, layer)
     files = ext.files(indices)
-    if not files:
+    if not files or (fids is not None and not len(fids)):
         return _empty(project, ext, columns)
     cols = ", ".join(quote(c) for c in columns)
+    sql, params = f"SELECT {cols} FROM read_parquet(?, hive_partitioning = false)", [files]
+    if fids is not None:
+        sql, params = sql + " WHERE list_contains(?, fid)", [files, [int(f) for f in fids]]
     try:
-        return project.query(f"SELECT {cols} FROM read_parquet(?, hive_partitioning = false)", [files])
+        return project.query(sql, params)
     except duckdb.Error as exc:
         raise ProjectError(f"layer {layer.name!r}: external dataset {ext.folder}: "
                            f"{str(exc).splitlines()[0][:300]}") from None

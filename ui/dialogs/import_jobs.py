@@ -28,3 +28,48 @@ def write_job(task: Task, service: ImportService, plan: ImportPlan, *, name: str
     """Write what :func:`read_job` planned (one transaction for all its layers)."""
     return service.write(plan, name=name or None, stage=stage, service=service_name or None,
                          progress=task.progress, cancelled=task.cancelled)
+
+
+# ----- partitioned datasets (docs/datasets.md): referenced in place, as `twin import PROJECT DATASET_DIR` ----------
+def dataset_folder(path: str | pathlib.Path) -> pathlib.Path | None:
+    """The dataset folder ``path`` names (the folder, or its ``twin-dataset.json``), else None."""
+    from twin.io.dataset_import import dataset_folder as named
+
+    return named(path)
+
+
+class DatasetReading:
+    """A dataset read and checked (:func:`twin.io.dataset_import.plan_dataset`), shown like a file's plan."""
+
+    writable = True
+    skipped_count = 0
+
+    def __init__(self, plan) -> None:
+        self.plan = plan
+        self.feature_count = plan.manifest.feature_count
+
+    def detected(self) -> dict:
+        return dict(self.plan.report.detected)
+
+    def summary(self) -> str:
+        return self.plan.report.summary()
+
+
+def read_dataset_job(task: Task, service: ImportService, folder: pathlib.Path, options: ImportOptions) -> DatasetReading:
+    """Check a dataset folder (its manifest and every partition's footer); the project is not touched."""
+    from twin.io.dataset_import import plan_dataset
+
+    task.progress(0.1, "checking the dataset")
+    return DatasetReading(plan_dataset(folder))
+
+
+def write_dataset_job(task: Task, service: ImportService, reading: DatasetReading, *, name: str | None,
+                      stage: int | None, service_name: str | None) -> ImportOutcome:
+    """Reference the dataset as one layer (one short transaction, as ``twin import`` does)."""
+    from twin.io.dataset_import import write_dataset
+
+    task.progress(0.3, "referencing the dataset")
+    layer = write_dataset(service.project, reading.plan, name=name or None, stage=stage,
+                          service=service_name or None)
+    task.progress(1.0, "done")
+    return ImportOutcome(path=reading.plan.folder, importer="dataset", layers=[layer], reports=[reading.plan.report])

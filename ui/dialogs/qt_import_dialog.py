@@ -1,7 +1,11 @@
 """The import dialog: the core's import service plans the import off the GUI thread; the dialog shows the
 plan (format, CRS, coordinate columns, encoding, feature count, skipped rows, the suggested stage and
 service), lets the user name the layer and set stage, service, source CRS and x/y columns, then has the
-service write it (progress bar, cancel) and shows the report. The dialog itself reads and writes nothing."""
+service write it (progress bar, cancel) and shows the report. The dialog itself reads and writes nothing.
+
+A partitioned dataset folder (or its ``twin-dataset.json``) is checked and referenced in place, as
+``twin import PROJECT DATASET_DIR`` does (:mod:`twin.io.dataset_import`, docs/datasets.md): the dialog shows what
+the manifest says and the layer's name, stage and service; the source options do not apply."""
 
 from __future__ import annotations
 
@@ -17,7 +21,8 @@ from twin.errors import ImportCancelled, TwinError
 from twin.io.options import ImportOptions
 from twin.io.service import ImportOutcome, ImportPlan, ImportService, default_layer_name
 from twin_ui import icons
-from twin_ui.dialogs.import_jobs import read_job, write_job
+from twin_ui.dialogs.import_jobs import (dataset_folder, read_dataset_job, read_job, write_dataset_job,
+                                         write_job)
 from twin_ui.workers import LatestRunner
 
 ENCODINGS = ("", "utf-8", "utf-8-sig", "cp949", "euc-kr", "latin-1")
@@ -71,7 +76,9 @@ class QtImportDialog(QtWidgets.QDialog):
         super().__init__(parent)
         self.service = service
         self.project = service.project
-        self.path = pathlib.Path(path)
+        #: the dataset folder when ``path`` is one (referenced in place), else None
+        self.dataset = dataset_folder(path)
+        self.path = self.dataset or pathlib.Path(path)
         self.read_result: ImportPlan | None = None
         self.write_result: ImportOutcome | None = None
         self.setWindowTitle(f"Import {self.path.name}")
@@ -91,8 +98,9 @@ class QtImportDialog(QtWidgets.QDialog):
     def _build(self) -> None:
         head = QtWidgets.QLabel(self)
         size = self.path.stat().st_size if self.path.is_file() else 0
+        what = "partitioned dataset, referenced in place" if self.dataset else f"{size / 1e6:.2f} MB"
         head.setText(f"<b>{html.escape(self.path.name)}</b><br><span style='color:#666'>"
-                     f"{html.escape(str(self.path.parent))} · {size / 1e6:.2f} MB</span>")
+                     f"{html.escape(str(self.path.parent))} · {what}</span>")
         icon = QtWidgets.QLabel(self)
         icon.setPixmap(icons.tool_icon("import").pixmap(32, 32))
         top = QtWidgets.QHBoxLayout()
@@ -157,6 +165,7 @@ class QtImportDialog(QtWidgets.QDialog):
         enc_row.addStretch(1)
         enc_row.addWidget(self.reread_button)
         sform.addRow("Encoding:", enc_row)
+        source.setVisible(self.dataset is None)  # a dataset is read as it is stored (its manifest says how)
 
         self.message = QtWidgets.QLabel(self)
         self.message.setWordWrap(True)
@@ -217,14 +226,16 @@ class QtImportDialog(QtWidgets.QDialog):
         self.read_result = None
         self._set_busy(True, "Reading…")
         self.message.setText("")
-        self.reader.submit(read_job, self.service, self.path, self.options())
+        job = read_dataset_job if self.dataset else read_job
+        self.reader.submit(job, self.service, self.path, self.options())
 
     def _on_read(self, result: ImportPlan) -> None:
         self.read_result = result
         self._set_busy(False)
         self._show_detected(result.detected())
-        self._fill_columns(result)
-        self._suggest(result)
+        if self.dataset is None:
+            self._fill_columns(result)
+            self._suggest(result)
         n, skipped = result.feature_count, result.skipped_count
         note = f", <b>{skipped}</b> row(s) will be skipped (see below)" if skipped else ""
         self._say(f"Ready to import <b>{n:,}</b> feature(s){note}.", ok=True)
@@ -299,7 +310,8 @@ class QtImportDialog(QtWidgets.QDialog):
             return
         self._set_busy(True, "Writing…")
         self.cancel_button.setEnabled(False)  # one transaction: it completes or fails as a whole
-        self.writer.submit(write_job, self.service, self.read_result, name=self.name_edit.text().strip(),
+        job = write_dataset_job if self.dataset else write_job
+        self.writer.submit(job, self.service, self.read_result, name=self.name_edit.text().strip(),
                            stage=self.stage_combo.currentData(), service_name=self.service_combo.currentText().strip())
 
     def _on_written(self, result: ImportOutcome) -> None:
