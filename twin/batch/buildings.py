@@ -25,7 +25,7 @@ import numpy as np
 import pyarrow as pa
 
 from twin.batch import dataset, rows, sources
-from twin.batch.cluster import Progress, wait_all
+from twin.batch.cluster import Progress, split_results, wait_all
 from twin.crs import is_projected_metric, normalize_crs
 from twin.errors import TwinError
 from twin.io.atomic import atomic_path
@@ -119,24 +119,18 @@ def batch_buildings(client: Any, paths: list[str | pathlib.Path], out: str | pat
     say(f"{len(source_list)} source(s), {len(chunks)} chunk(s) of up to {chunk_rows} rows")
 
     read = client.map(_read_prepare, chunks, options=options, pure=False)
-    read_meta = client.map(operator.itemgetter(1), read)
-    wait_all(client, read_meta, "read and extruded chunks", say)
-    metas_a = client.gather(read_meta)
+    prepared, metas_a = split_results(client, read, "read and extruded chunks", say)
     if crs is None:
         crs = dataset.choose_crs([m["lonlat"] for m in metas_a])
         say(f"dataset CRS {crs} (chosen from the data's centre; --crs to choose)")
-    prepared = client.map(operator.itemgetter(0), read)
     built = client.map(_build, prepared, [c.skip or 0 for c in chunks], crs=crs, tile_size=tile_size, pure=False)
-    built_meta = client.map(operator.itemgetter(1), built)
-    wait_all(client, built_meta, "reprojected chunks", say)
-    metas_b = client.gather(built_meta)
-    del prepared, read, read_meta
+    tables, metas_b = split_results(client, built, "reprojected chunks", say)
+    del prepared, read
 
     counts = [m["rows"] for m in metas_b]
     offsets = np.concatenate([[0], np.cumsum(counts)])[:-1].astype(int).tolist()
     schema = dataset.unified_schema([_visible(m["schema"]) for m in metas_b if m["rows"]], dataset.BUILDING_HEAD,
                                     dataset.BUILDING_TAIL)
-    tables = client.map(operator.itemgetter(0), built)
     split = client.map(rows.split_tiles, tables, offsets, schema=schema, pure=False)
     del tables, built
     tile_pieces: dict[tuple[int, int], list] = {}

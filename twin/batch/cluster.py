@@ -57,3 +57,13 @@ def wait_all(client: Any, futures: list, what: str, progress: Progress | None, *
         if progress is not None and (now - last >= every_s or done == total):
             progress(f"{what}: {done}/{total}")
             last = now
+
+
+def split_results(client: Any, futures: list, what: str, progress: Progress | None) -> tuple[list, list]:
+    """For tasks that return ``(value, meta)``: wait for them (with progress), gather the small metas to the
+    client and keep the values on the workers; returns ``(value futures, metas)``."""
+    import operator
+
+    metas = client.map(operator.itemgetter(1), futures)
+    wait_all(client, metas, what, progress)
+    return client.map(operator.itemgetter(0), futures), client.gather(metas)

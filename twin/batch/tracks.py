@@ -21,7 +21,7 @@ import shapely
 
 from twin.batch import dataset, sources
 from twin.batch.buildings import BatchResult, merge_notes, skip_counts
-from twin.batch.cluster import Progress, wait_all
+from twin.batch.cluster import Progress, split_results, wait_all
 from twin.crs import is_projected_metric, normalize_crs, transform_xy
 from twin.errors import TwinError
 from twin.io.atomic import atomic_path
@@ -122,22 +122,18 @@ def batch_tracks(client: Any, paths: list[str | pathlib.Path], out: str | pathli
     chunks, source_list = sources.plan_chunks(paths, chunk_rows=1 << 62)
     chunks = [sources.Chunk(c.index, c.source, c.path, c.importer) for c in chunks]  # whole files
     read = client.map(read_tracks, chunks, options=options or ImportOptions(), pure=False)
-    read_meta = client.map(operator.itemgetter(1), read)
-    wait_all(client, read_meta, "read sources", say)
-    metas_a = client.gather(read_meta)
+    read_values, metas_a = split_results(client, read, "read sources", say)
     if crs is None:
         crs = dataset.choose_crs([m["lonlat"] for m in metas_a])
         say(f"dataset CRS {crs} (chosen from the data's centre; --crs to choose)")
-    built = client.map(samples, client.map(operator.itemgetter(0), read), crs=crs, pure=False)
-    built_meta = client.map(operator.itemgetter(1), built)
-    wait_all(client, built_meta, "reprojected sources", say)
-    metas_b = client.gather(built_meta)
-    del read, read_meta
+    built = client.map(samples, read_values, crs=crs, pure=False)
+    built_values, metas_b = split_results(client, built, "reprojected sources", say)
+    del read, read_values
     ids = pa.array(sorted({i for m in metas_b for i in m["ids"]}), type=pa.string())
     schema = dataset.unified_schema([pa.schema([f for f in m["schema"] if f.name != "__day"])
                                      for m in metas_b if m["rows"]], HEAD, [])
     [ids_future] = client.scatter([ids], broadcast=True)
-    split = client.map(split_days, client.map(operator.itemgetter(0), built), ids=ids_future, schema=schema, pure=False)
+    split = client.map(split_days, built_values, ids=ids_future, schema=schema, pure=False)
     pieces: dict[str, list] = {}
     for future, meta in zip(split, metas_b):
         for day in meta["days"]:
