@@ -115,3 +115,22 @@ def ui_city_file(tmp_path_factory) -> pathlib.Path:
 sys.path.insert(0, str(FIXTURES / "plugins"))
 import fake_dist  # noqa: E402
 from fake_dist import fake_site  # noqa: E402,F401
+
+
+@pytest.fixture
+def pick_from_above():
+    """``pick(view, point, distance, height=300)``: put the camera ``distance`` metres above and in front of a
+    local ``point``, draw, and pick the pixel where that point lands (None when nothing is hit)."""
+    from twin.scene.camera import CameraPose
+
+    def pick(view, point, distance: float, height: int = 300):
+        renderer = view.plotter.renderer
+        CameraPose(tuple(point + [0.0, -distance * 0.3, distance]), tuple(point), (0.0, 1.0, 0.0)).apply(
+            renderer.GetActiveCamera())
+        view.screenshot()
+        renderer.SetWorldPoint(*point, 1.0)
+        renderer.WorldToDisplay()
+        x, y, _ = renderer.GetDisplayPoint()
+        return view.pick(x, height - 1 - y)
+
+    return pick

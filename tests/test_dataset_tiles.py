@@ -64,7 +64,7 @@ def test_feature_rows_read_only_the_partitions_that_hold_them(city, tmp_path):
         fresh.boxes()  # all partitions: the damaged ones are met
 
 
-def test_far_blocks_group_buildings_and_a_pick_finds_the_building(city):
+def test_far_blocks_group_buildings_and_a_pick_finds_the_building(city, pick_from_above):
     plotter = offscreen_plotter((400, 300))
     model = TwinModel(ProjectReader(city))
     view = SceneView(model, plotter)
@@ -80,14 +80,7 @@ def test_far_blocks_group_buildings_and_a_pick_finds_the_building(city):
         assert set(np.unique(visual.blocks.fid)) == set(range(SIDE * SIDE))
         for fid in (30, 77, 143):
             for distance in (1500.0, 60.0):  # afar (blocks), then close (the tile in full)
-                top = visual.origin.to_local(top_of(fid)[None])[0]
-                CameraPose(tuple(top + [0.0, -distance * 0.3, distance]), tuple(top), (0.0, 1.0, 0.0)).apply(
-                    renderer.GetActiveCamera())
-                view.screenshot()
-                renderer.SetWorldPoint(*top, 1.0)
-                renderer.WorldToDisplay()
-                x, y, _ = renderer.GetDisplayPoint()
-                hit = view.pick(x, 300 - 1 - y)
+                hit = pick_from_above(view, visual.origin.to_local(top_of(fid)[None])[0], distance)
                 assert hit is not None and (hit.layer, hit.fid) == (name, fid), (fid, distance, visual.levels)
         model.selection.select_feature(name, 77)  # highlighted from its own rows
         mesh = visual._highlight_actor.GetMapper().GetInput()

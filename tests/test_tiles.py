@@ -112,23 +112,15 @@ def test_choose_levels_is_vectorised_over_tile_boxes():
     assert choose_levels(view, lo, hi, np.array([100] * 3), np.array([1200] * 3), budget=100)[0] > FULL  # budget
 
 
-def test_picking_across_tiles_returns_the_feature_at_full_and_coarse_levels(city):
+def test_picking_across_tiles_returns_the_feature_at_full_and_coarse_levels(city, pick_from_above):
     plotter = offscreen_plotter((400, 300))
     model = TwinModel(ProjectReader(city))
     view = SceneView(model, plotter)
     try:
         visual = view.visuals["city"]
-        renderer = plotter.renderer
         for fid in (0, 777, SIDE * SIDE - 1):
             for distance in (2500.0, 90.0):  # the city from afar (blocks), then close (the tile in full)
-                top = visual.origin.to_local(centre(fid)[None])[0]
-                CameraPose(tuple(top + [0.0, -distance * 0.3, distance]), tuple(top), (0.0, 1.0, 0.0)).apply(
-                    renderer.GetActiveCamera())
-                view.screenshot()
-                renderer.SetWorldPoint(*top, 1.0)
-                renderer.WorldToDisplay()
-                x, y, _ = renderer.GetDisplayPoint()
-                hit = view.pick(x, 300 - 1 - y)
+                hit = pick_from_above(view, visual.origin.to_local(centre(fid)[None])[0], distance)
                 assert hit is not None and (hit.layer, hit.fid) == ("city", fid), (fid, distance, visual.levels)
         model.selection.select_feature("city", 777)  # highlighted from its own rows, whatever its tile's level
         mesh = view.visuals["city"]._highlight_actor.GetMapper().GetInput()
