@@ -26,7 +26,7 @@ from twin.layerdata import SURFACE_CODES
 from twin.render.visual import Part
 from twin.render.visuals import BuildingVisual
 from twin.scene.colors import Coloring, style_coloring
-from twin.scene.meshes import FID, SURFACE, has_mesh, rows_to_polydata
+from twin.scene.meshes import FID, SURFACE, has_mesh, rows_to_polydata, solids_first, take_cells
 from twin.scene.picking import PickTarget, box_slabs, ray_triangles
 from twin.scene.tileloader import LRU, TileLoader
 from twin.scene.tilesource import tile_source
@@ -41,6 +41,10 @@ CACHE_TRIANGLES = 4_000_000
 #: features whose exact triangles are read per step of a pick
 PICK_BATCH = 32
 MATERIAL = (0.55, 0.6, 0.02)
+#: field of a tile mesh: how many of its first triangles belong to outward-wound solids
+SOLID_CELLS = "solid_cells"
+#: suffix of the part holding a tile's other triangles (drawn with their back faces)
+OPEN = "~open"
 
 _MAIN_THREAD: "weakref.WeakKeyDictionary[object, Callable]" = weakref.WeakKeyDictionary()
 
@@ -114,11 +118,25 @@ class TiledBuildingVisual(BuildingVisual):
             blocks = [SURFACE_CODES["RoofSurface"], SURFACE_CODES["WallSurface"]]  # what the far blocks show
             self._surfaces = np.union1d(np.unique(mesh.cell_data[SURFACE]), blocks).astype(np.uint8)
         self.levels = np.full(len(tiles), len(BLOCK_GRIDS), dtype=np.int64)
-        return {"far": Part(self._far_mesh(self.levels), material=MATERIAL)}
+        return {"far": Part(self._far_mesh(self.levels), material=MATERIAL, cull_back=True)}
 
     def _load(self, item: tuple) -> object:
+        """A tile's mesh, its outward-wound solids first (their count in ``field_data``: back faces culled)."""
         epoch, key = item
-        return rows_to_polydata(self.source.mesh_rows([key], lod=self.style.lod), self.origin)
+        mesh, solid = solids_first(rows_to_polydata(self.source.mesh_rows([key], lod=self.style.lod), self.origin))
+        mesh.field_data[SOLID_CELLS] = np.array([solid], dtype=np.int64)
+        return mesh
+
+    def _tile_parts(self, key: str) -> dict[str, Part]:
+        """The parts of a full tile: its solids with back faces culled, the rest (open or inward surfaces) not."""
+        mesh = self.cache.get(key)
+        solid = int(mesh.field_data[SOLID_CELLS][0]) if SOLID_CELLS in mesh.field_data else 0
+        if solid == mesh.n_cells:
+            return {f"t{key}": Part(mesh, material=MATERIAL, cull_back=True)}
+        if solid == 0:
+            return {f"t{key}": Part(mesh, material=MATERIAL)}
+        return {f"t{key}": Part(take_cells(mesh, slice(0, solid)), material=MATERIAL, cull_back=True),
+                f"t{key}{OPEN}": Part(take_cells(mesh, slice(solid, None)), material=MATERIAL)}
 
     def _loaded(self, item: tuple, mesh) -> None:
         epoch, key = item
@@ -186,15 +204,16 @@ class TiledBuildingVisual(BuildingVisual):
         old = set(self.drawn)
         for key in old - set(drawn):
             self._remove_part(f"t{key}")
+            self._remove_part(f"t{key}{OPEN}")
         self._remove_part("far")
-        self.parts["far"] = Part(self._far_mesh(levels), material=MATERIAL)
+        # boxes wound outwards, seen only from above the ground: their back faces are never seen
+        self.parts["far"] = Part(self._far_mesh(levels), material=MATERIAL, cull_back=True)
         self._draw_part("far", self.parts["far"], coloring)
-        if "far" in self.actors:  # closed boxes wound outwards: their back faces are never seen
-            self.actors["far"].GetProperty().BackfaceCullingOn()
         for key in drawn:
             if key not in old:
-                self.parts[f"t{key}"] = Part(self.cache.get(key), material=MATERIAL)
-                self._draw_part(f"t{key}", self.parts[f"t{key}"], coloring)
+                for name, part in self._tile_parts(key).items():
+                    self.parts[name] = part
+                    self._draw_part(name, part, coloring)
             else:
                 self.cache.get(key)  # recently used
         self.drawn = drawn

@@ -47,6 +47,8 @@ class Part:
     material: tuple[float, float, float] = (0.28, 0.75, 0.05)
     #: sized on screen: the mesh is moved to the view's scale before each frame (``twin.scene.screen``)
     screen: Any = None
+    #: closed solids wound outwards (``twin.scene.winding``): their back faces are never seen, so not drawn
+    cull_back: bool = False
 
 
 def darker(color: str, factor: float = 0.6) -> str:
@@ -341,6 +343,8 @@ class MeshVisual(Visual, abc.ABC):
             else:
                 kwargs.update(color=part.color or darker(self.style.color))
             self.actors[key] = plotter.add_mesh(mesh, **kwargs)
+            if part.cull_back:
+                self.actors[key].GetProperty().BackfaceCullingOn()
         if ghost is not None and ghost.n_cells:
             self.actors[key + _GHOST] = plotter.add_mesh(
                 ghost, color=GHOST_COLOR if part.styled else GHOST_EDGE_COLOR, name=f"{self.layer.id}:{key}{_GHOST}",

@@ -147,6 +147,26 @@ def rows_to_polydata(rows: MeshRows, origin: LocalOrigin) -> pv.PolyData:
     return mesh
 
 
+def solids_first(mesh: pv.PolyData) -> tuple[pv.PolyData, int]:
+    """The mesh with the triangles of its outward-wound solids first (``twin.scene.winding``), and their count."""
+    from twin.scene.winding import outward_solids
+
+    faces = mesh.regular_faces if mesh.n_cells else np.empty((0, 3), dtype=np.int64)
+    solid = outward_solids(mesh.points, faces, mesh.cell_data[FID])
+    count = int(solid.sum())
+    if count in (0, mesh.n_cells):
+        return mesh, count
+    return take_cells(mesh, np.argsort(~solid, kind="stable")), count
+
+
+def take_cells(mesh: pv.PolyData, cells: np.ndarray | slice) -> pv.PolyData:
+    """Some triangles of a triangle mesh (an index array or a slice; its points shared), with their cell arrays."""
+    out = pv.PolyData.from_regular_faces(mesh.points, mesh.regular_faces[cells])
+    for name in mesh.cell_data.keys():
+        out.cell_data[name] = np.asarray(mesh.cell_data[name])[cells]
+    return out
+
+
 def building_mesh(project: Project, layer: LayerInfo, origin: LocalOrigin, *, lod: str | None = None) -> pv.PolyData:
     """The merged mesh of a layer's 3D objects, relative to ``origin``."""
     return rows_to_polydata(read_mesh_rows(project, layer, lod=lod), origin)
