@@ -188,6 +188,9 @@ _STAGE_DRAWING = {
     "empty_mesh": "twin.scene.meshes",  # a mesh without cells that carries the ``fid`` array
     "automatic_size": "twin.scene.glyphs",  # a glyph size (m) that reads in a view of a given extent
     "project_extent": "twin.scene.origin",  # the diagonal (m) of the union of layer extents
+    "glyph_screen": "twin.scene.glyphs",  # screen sizes (pixels, metre floor) of a mesh built at unit size
+    "POINT_PX": "twin.scene.screen",  # an automatic glyph is never smaller than this on screen
+    "standing_z": "twin.scene.roofs",  # the z points are drawn at: their own, else the roof they stand on
 }
 _DRAWING.update(_STAGE_DRAWING)
 __all__ += list(_STAGE_DRAWING)

@@ -7,10 +7,13 @@ camera's range, spanning its field of view around the direction (compass degrees
 so the sector covers the ground the camera watches, in real metres, tilted down from the camera. A camera
 without a direction (or with an unusable one) is a **dome**: a hemisphere on its mast.
 
-The dome size follows the style's size (metres), else a size read from the project's extent
-(``twin.api.automatic_size``), so cameras without direction stay visible over a whole district; the head of
-a camera with a sector is at most ``SECTOR_HEAD`` (1.5 m) so that it never hides its sector; sectors are
-never scaled.
+Heads and mast widths follow the point glyphs' screen sizing (``twin.api.glyph_screen``): automatic, the glyph
+size is never under ``POINT_PX`` pixels far out, the project extent's size (``twin.api.automatic_size``) at a
+city view, and street furniture close in, so a dome neither swells into a ball over a street nor vanishes over
+a region; ``size_units`` ``"px"`` keeps pixels, ``"m"`` (or a size without units) fixed metres. The head of a
+camera with a sector is at most ``SECTOR_HEAD`` (1.5 m) at a city view so that it never hides its sector;
+mast heights and sectors are metres, never scaled. A camera with no z inside a building's footprint stands on
+its roof (``twin.api.standing_z``); its sector still reaches down to the street.
 Every mesh is built for all cameras at once with numpy (template copies and broadcasting), never one mesh
 per camera. Columns come from ``properties["camera"]`` written by the ``cctv-csv`` importer.
 """
@@ -21,8 +24,8 @@ import functools
 
 import numpy as np
 
-from twin.api import (FID, LegendBlock, MeshVisual, Part, automatic_size, find_named_column, merge_triangles,
-                      numeric_column, project_extent, read_geometries)
+from twin.api import (FID, POINT_PX, LegendBlock, MeshVisual, Part, automatic_size, find_named_column, glyph_screen,
+                      merge_triangles, numeric_column, project_extent, read_geometries, standing_z)
 
 CAMERA_HEIGHT = 6.0
 DEFAULT_FOV = 60.0
@@ -39,6 +42,8 @@ HEAD_RADIUS = 0.35
 MAST_WIDTH = 0.08
 #: the largest head (m) of a camera drawn with a view sector: the sector shows it, the head must not hide it
 SECTOR_HEAD = 1.5
+#: the largest glyph size of a camera with a sector (its head is HEAD_RADIUS of it)
+_HEAD_CAP = SECTOR_HEAD / HEAD_RADIUS
 
 
 @functools.cache
@@ -73,6 +78,26 @@ def copies(template: tuple[np.ndarray, np.ndarray], positions: np.ndarray, scale
     return pts.reshape(-1, 3), faces.reshape(-1, 3), np.repeat(fids, len(triangles))
 
 
+def _dome_anchors(top: np.ndarray) -> np.ndarray:
+    """The anchor of every point of :func:`copies` of the dome at ``top``: the head's centre."""
+    return np.repeat(top, len(_dome()[0]), axis=0)
+
+
+def _mast_anchors(foot: np.ndarray, height: np.ndarray) -> np.ndarray:
+    """The anchor of every point of :func:`copies` of the box as masts: on the mast's axis at the point's height
+    (a mast widens on screen, its height stays in metres)."""
+    unit_z = _box()[0][:, 2]
+    anchors = np.repeat(foot, len(unit_z), axis=0)
+    anchors[:, 2] += (height[:, None] * unit_z[None, :]).ravel()
+    return anchors
+
+
+def _scale_about(points: np.ndarray, anchors: np.ndarray, size: np.ndarray | float) -> None:
+    """Scale points built at unit size about their anchors, in place."""
+    size = np.broadcast_to(np.asarray(size, dtype=np.float64), (len(points),))
+    points[:] = anchors + (points - anchors) * size[:, None]
+
+
 def sectors(apex: np.ndarray, azimuth: np.ndarray, fov: np.ndarray, reach: np.ndarray, fids: np.ndarray,
             *, ground: np.ndarray | float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """View sectors: per camera a fan from ``apex`` (n, 3) to an arc on the ground at ``reach`` metres,
@@ -98,7 +123,7 @@ class CctvVisual(MeshVisual):
         return DEFAULT_COLOR
 
     def geometry_key(self, style) -> tuple:
-        return (style.size, style.opacity)
+        return (style.size, style.size_units, style.opacity)
 
     def camera(self) -> dict:
         """The camera columns and defaults recorded by the importer (names searched when absent)."""
@@ -132,24 +157,46 @@ class CctvVisual(MeshVisual):
         reach = self._column(camera.get("range"), count, camera.get("default_range_m", DEFAULT_RANGE))[fids]
         height = self._column(camera.get("height"), count, CAMERA_HEIGHT)[fids]
         height = np.where((height > 0) & (height < 100), height, CAMERA_HEIGHT)
-        size = float(self.style.size) if self.style.size else automatic_size(project_extent(self.project.layers()))
-        ground = positions[:, 2]
-        top = positions.copy()
-        top[:, 2] = ground + height
+        ground = positions[:, 2].copy()  # where the sector's arc lies: the street, also under a roof camera
+        foot = positions.copy()  # where the mast stands: its own z, else the roof it is inside, else the ground
+        lifted = np.column_stack([coords[:, :2], standing_z(self.project, self.layer, coords)])
+        foot[:, 2] = self.origin.to_local(np.nan_to_num(lifted))[:, 2]
+        top = foot.copy()
+        top[:, 2] = foot[:, 2] + height
         directed = np.isfinite(azimuth)
-        # domes mark cameras without direction at the glyph size; a camera with a sector keeps a small head
-        radius = np.where(directed, np.minimum(HEAD_RADIUS * size, SECTOR_HEAD), HEAD_RADIUS * size)
-        masts = copies(_box(), positions, np.column_stack([np.full(len(fids), MAST_WIDTH * size),
-                                                           np.full(len(fids), MAST_WIDTH * size), height]), fids)
-        heads = copies(_dome(), top, radius, fids)
+        masts = copies(_box(), foot, np.column_stack([np.full(len(fids), MAST_WIDTH), np.full(len(fids), MAST_WIDTH),
+                                                      height]), fids)
+        heads = copies(_dome(), top, HEAD_RADIUS, fids)
+        fixed, pixels, city = self.sizes()
+        if fixed is not None:  # metres: every head and mast at that size (a sector's head at most SECTOR_HEAD)
+            _scale_about(heads[0], _dome_anchors(top), np.repeat(np.where(directed, np.minimum(fixed, _HEAD_CAP),
+                                                                          fixed), len(_dome()[0])))
+            _scale_about(masts[0], _mast_anchors(foot, height), fixed)
+            screens = {"heads": None, "masts": None}
+        else:  # sized on screen as the point glyphs are; a sector's head never over SECTOR_HEAD at a city view
+            head_city = np.repeat(np.where(directed, np.minimum(city, _HEAD_CAP), city), len(_dome()[0]))
+            screens = {"heads": glyph_screen(heads[0], _dome_anchors(top), pixels=pixels, city_m=head_city),
+                       "masts": glyph_screen(masts[0], _mast_anchors(foot, height), pixels=pixels, city_m=city)}
         cones = sectors(top[directed], azimuth[directed], fov[directed], reach[directed], fids[directed],
                         ground=ground[directed])
         opacity = min(float(self.style.opacity), SECTOR_OPACITY)
         return {
             "sectors": Part(merge_triangles([cones]), opacity=opacity, material=(0.6, 0.5, 0.0)),
-            "heads": Part(merge_triangles([heads]), material=(0.35, 0.7, 0.15)),
-            "masts": Part(merge_triangles([masts]), styled=False, color=MAST_COLOR, material=(0.35, 0.6, 0.05)),
+            "heads": Part(merge_triangles([heads]), material=(0.35, 0.7, 0.15), screen=screens["heads"]),
+            "masts": Part(merge_triangles([masts]), styled=False, color=MAST_COLOR, material=(0.35, 0.6, 0.05),
+                          screen=screens["masts"]),
         }
+
+    def sizes(self) -> tuple[float | None, float, float]:
+        """(fixed size in metres or None, pixels, city-scale metres) of the glyph size heads and masts follow:
+        ``size_units`` ``m`` (or a size without units) fixed in the scene, ``px`` fixed on screen, automatic
+        (no size) :data:`POINT_PX` pixels at least and the project extent's size at a city view, as point glyphs."""
+        units, size = self.style.size_units, self.style.size
+        if units == "m" or (units is None and size):
+            return float(size or automatic_size(project_extent(self.project.layers()))), 0.0, 0.0
+        if units == "px" and size:
+            return None, float(size), 0.0
+        return None, float(POINT_PX), automatic_size(project_extent(self.project.layers()))
 
     def legend(self) -> LegendBlock | None:
         block = super().legend()

@@ -12,9 +12,8 @@ from twin.scene.lines import RIBBON_WIDTH, line_parts, utility_color
 from twin.scene.meshes import building_mesh, chosen_lod, empty_mesh, has_mesh
 from twin.scene.origin import project_extent
 from twin.scene.polygons import polygon_meshes
+from twin.scene.roofs import HEIGHT_COLUMNS  # what footprints without a mesh are extruded by (and points stand on)
 from twin.scene.screen import LINE_PX, LINE_PX_SPREAD, POINT_PX, ScreenSize, resolve_units, split
-
-HEIGHT_COLUMNS = ("height", "measuredHeight", "높이", "HAUTEUR")
 
 
 def ribbon_screen(parts, *, pixels: float | None = None, base_px: float = LINE_PX) -> ScreenSize | None:

@@ -22,6 +22,7 @@ import shapely
 from twin.scene.features import attribute_types, find_column, numeric_attribute, read_geometries, text_column
 from twin.scene.meshes import merge_triangles
 from twin.scene.origin import LocalOrigin
+from twin.scene.roofs import standing_z
 from twin.scene.screen import ScreenSize, split
 from twin.store.project import LayerInfo, Project
 
@@ -151,13 +152,14 @@ class GlyphSize(ScreenSize):
                          close_px=self.close_px, street=self.street)
 
 
-def glyph_screen(points: np.ndarray, anchors: np.ndarray, *, pixels: float, city_m: float,
+def glyph_screen(points: np.ndarray, anchors: np.ndarray, *, pixels: float, city_m: float | np.ndarray,
                  scale: float = 1.0) -> GlyphSize:
     """The :class:`GlyphSize` of a glyph mesh built at unit size around ``anchors``: ``pixels`` on screen at least,
-    ``city_m`` metres at a city view (0: pixels only); ``scale`` enlarges the close-in limits alike (a reading drawn
-    a quarter larger around its facility's glyph)."""
+    ``city_m`` metres at a city view (0: pixels only; one value, or one per mesh point); ``scale`` enlarges the
+    close-in limits alike (a reading drawn a quarter larger around its facility's glyph)."""
     n = len(anchors)
-    return GlyphSize(*split(points, anchors, 1.0), np.full(n, float(pixels)), np.full(n, float(city_m)),
+    city = np.broadcast_to(np.asarray(city_m, dtype=np.float64), (n,)).copy()
+    return GlyphSize(*split(points, anchors, 1.0), np.full(n, float(pixels)), city,
                      close_px=GLYPH_CLOSE_PX * scale, street=GLYPH_STREET_M * scale)
 
 
@@ -182,16 +184,21 @@ def point_glyphs(
 
 
 def anchored_glyphs(
-    project: Project, layer: LayerInfo, origin: LocalOrigin, *, size: float | None = None, extent: float = 1000.0
+    project: Project, layer: LayerInfo, origin: LocalOrigin, *, size: float | None = None, extent: float = 1000.0,
+    roofs: bool = True,
 ) -> tuple[pv.PolyData, np.ndarray]:
     """The glyph mesh of :func:`point_glyphs` and the anchor of every mesh point (where its feature stands):
-    ``twin.scene.screen`` rescales glyphs around their anchors to keep a size in pixels."""
+    ``twin.scene.screen`` rescales glyphs around their anchors to keep a size in pixels. With ``roofs``, a point
+    without a z of its own inside a building's footprint stands on its roof (:func:`twin.scene.roofs.standing_z`)."""
     features = read_geometries(project, layer)
     parts, fids = features.parts()
     keep = shapely.get_type_id(parts) == 0  # points only
     parts, fids = parts[keep], fids[keep]
     size = float(size) if size else automatic_size(extent)
-    positions = origin.to_local(shapely.get_coordinates(parts, include_z=True)).astype(np.float64)
+    coords = shapely.get_coordinates(parts, include_z=True)
+    if roofs and len(coords):
+        coords[:, 2] = standing_z(project, layer, coords)
+    positions = origin.to_local(coords).astype(np.float64)
     facilities = feature_facilities(project, layer)
     directions = view_directions(project, layer)
     kinds = facilities[fids] if len(facilities) else np.full(len(fids), DEFAULT_FACILITY, dtype=object)
