@@ -7,6 +7,7 @@ from twin.crs import choose_project_crs, is_geographic, normalize_crs, transform
 from twin.errors import ImportCancelled, InputError, TwinError
 from twin.layerdata import KINDS, SURFACE_CODES, ImportReport, LayerData, MeshData, Skipped
 from twin.io.options import ImportOptions
+from twin.io.source_crs import source_crs
 
 __all__ = [
     "KINDS",
@@ -22,6 +23,7 @@ __all__ = [
     "choose_project_crs",
     "is_geographic",
     "normalize_crs",
+    "source_crs",
     "transform_xy",
 ]
 
@@ -58,6 +60,7 @@ from twin.geometry import (  # noqa: E402
 )
 from twin.tabular import (  # noqa: E402
     KOREAN_CRS,
+    NOT_A_TABLE,
     PROBLEMS,
     CoordinateColumns,
     CsvTable,
@@ -71,6 +74,7 @@ from twin.tabular import (  # noqa: E402
     looks_geographic,
     normalise_name,
     parse_numbers,
+    read_csv_head,
     read_csv_table,
     summary_rows,
 )
@@ -78,6 +82,7 @@ from twin.tabular import (  # noqa: E402
 __all__ += [
     "HEIGHT_SOURCES",
     "KOREAN_CRS",
+    "NOT_A_TABLE",
     "PROBLEMS",
     "CoordinateColumns",
     "CsvTable",
@@ -96,6 +101,7 @@ __all__ += [
     "normalise_name",
     "parse_numbers",
     "points_wkb",
+    "read_csv_head",
     "read_csv_table",
     "resolve_heights",
     "summary_rows",

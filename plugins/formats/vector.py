@@ -25,7 +25,7 @@ from twin.api import (
     decode_text,
     find_named_column,
     kind_groups,
-    normalize_crs,
+    source_crs,
     wants_stream,
 )
 from twin_plugins.formats.footprints import (
@@ -94,7 +94,7 @@ def read_vector(path: pathlib.Path, options: ImportOptions) -> LayerData | list[
         skipped = [n for n, g in listed if g is None]
         if skipped and i == 0:
             report.note("attribute-only tables not imported: " + ", ".join(map(str, skipped)))
-        crs = _layer_crs(path, meta.get("crs"), options, report)
+        crs = source_crs(path, meta.get("crs"), options, report)
         geometry_name = _geometry_column(table, meta)
         out += _layers(path, table.drop_columns([geometry_name]), table.column(geometry_name), crs=crs,
                        options=options, report=report, name=name if len(spatial) > 1 else None)
@@ -137,26 +137,6 @@ def _geometry_column(table: pa.Table, meta: dict) -> str:
         if name and name in table.column_names:
             return name
     return table.column_names[-1]
-
-
-def _layer_crs(path: pathlib.Path, declared: str | None, options: ImportOptions, report: ImportReport) -> str:
-    wanted = None
-    if options.crs:
-        try:
-            wanted = normalize_crs(options.crs)
-        except ValueError as exc:
-            raise InputError(path, f"--crs: {exc}") from None
-    if declared:
-        crs = "EPSG:4326" if declared.upper() == "OGC:CRS84" else normalize_crs(declared)
-        if wanted and wanted != crs:
-            report.note(f"the file declares {crs}; --crs {wanted} is used only for files without a CRS")
-        report.detected["crs"] = crs
-        return crs
-    if wanted:
-        report.detected["crs"] = f"{wanted} (given with --crs)"
-        return wanted
-    missing = "no .prj file beside the .shp" if path.suffix.lower() == ".shp" else "the file declares no CRS"
-    raise InputError(path, f"{missing}: give the source CRS with --crs EPSG:NNNN")
 
 
 def _dbf_encoding(path: pathlib.Path, options: ImportOptions) -> tuple[str | None, str | None]:
@@ -280,7 +260,7 @@ def _geoparquet(path: pathlib.Path, options: ImportOptions) -> LayerData | list[
         declared = None
     else:
         declared = pyproj.CRS.from_json_dict(column_meta["crs"]).to_wkt()
-    crs = _layer_crs(path, declared, options, report)
+    crs = source_crs(path, declared, options, report)
     if column_meta.get("encoding", "WKB").upper() == "WKB":
         wkb = table.column(primary)
     else:

@@ -36,7 +36,7 @@ import pyogrio.errors
 import shapely
 
 from twin.api import (ImportOptions, ImportReport, InputError, LayerData, find_named_column, is_geographic,
-                      normalize_crs, parse_numbers)
+                      normalize_crs, parse_numbers, source_crs)
 
 TYPE_NAMES = ("utility", "utility_type", "관로종류", "시설종류", "관종류", "시설물종류")
 #: type columns that alone say "utilities" (``시설종류`` is any facility type)
@@ -126,7 +126,7 @@ def read_utilities(path: pathlib.Path, options: ImportOptions) -> LayerData | li
         report.detected.update({"format": "utility lines", "layer": name, "geometry": gtype})
         if others and i == 0:
             report.note("layers without utility columns not imported (use --importer vector): " + ", ".join(others))
-        crs = _crs(path, meta.get("crs"), options, report)
+        crs = source_crs(path, meta.get("crs"), options, report)
         geometry_name = next(n for n in (meta.get("geometry_name"), "wkb_geometry", "geometry", "geom",
                                          table.column_names[-1]) if n and n in table.column_names)
         crs = _check_degrees(path, crs, table.column(geometry_name), options, report)
@@ -152,24 +152,6 @@ def _check_degrees(path: pathlib.Path, crs: str, wkb: pa.ChunkedArray, options: 
         return wanted
     raise InputError(path, f"the coordinates ({sample}) are not degrees, but the file's CRS is {crs} (a GeoJSON "
                            "without a 'crs' member is WGS84): give their CRS with --crs EPSG:NNNN")
-
-
-def _crs(path: pathlib.Path, declared: str | None, options: ImportOptions, report: ImportReport) -> str:
-    try:
-        wanted = normalize_crs(options.crs) if options.crs else None
-    except ValueError as exc:
-        raise InputError(path, f"--crs: {exc}") from None
-    if declared:
-        crs = "EPSG:4326" if declared.upper() == "OGC:CRS84" else normalize_crs(declared)
-        if wanted and wanted != crs:
-            report.note(f"the file declares {crs}; --crs {wanted} is used only for files without a CRS")
-        report.detected["crs"] = crs
-        return crs
-    if wanted:
-        report.detected["crs"] = f"{wanted} (given with --crs)"
-        return wanted
-    missing = "no .prj file beside the .shp" if path.suffix.lower() == ".shp" else "the file declares no CRS"
-    raise InputError(path, f"{missing}: give the source CRS with --crs EPSG:NNNN")
 
 
 def _layer(path: pathlib.Path, attributes: pa.Table, wkb: pa.ChunkedArray, *, crs: str, report: ImportReport,

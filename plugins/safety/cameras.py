@@ -23,15 +23,14 @@ value is counted in a note with examples (the camera stays, with the default or 
 
 from __future__ import annotations
 
-import csv as csv_module
 import pathlib
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from twin.api import (ImportOptions, InputError, LayerData, find_coordinate_columns, find_named_column, parse_numbers,
-                      read_csv_table)
+from twin.api import (NOT_A_TABLE, ImportOptions, InputError, LayerData, find_coordinate_columns, find_named_column,
+                      parse_numbers, read_csv_head)
 from twin_plugins.formats.csv_points import read_csv_points
 
 DIRECTION_NAMES = ("direction_deg", "direction", "azimuth", "방향", "촬영방향", "방향각", "방위각", "촬영방향각")
@@ -54,8 +53,6 @@ COMPASS = {
     "northwest": 315, "북": 0, "북동": 45, "동": 90, "남동": 135, "남": 180, "남서": 225, "서": 270, "북서": 315,
     "북쪽": 0, "북동쪽": 45, "동쪽": 90, "남동쪽": 135, "남쪽": 180, "남서쪽": 225, "서쪽": 270, "북서쪽": 315,
 }
-SNIFF_BYTES = 64 * 1024
-NOT_A_TABLE = (InputError, OSError, UnicodeDecodeError, csv_module.Error, pa.ArrowInvalid)
 
 
 def camera_columns(names: list[str]) -> dict[str, str | None]:
@@ -74,11 +71,7 @@ def sniff(path: pathlib.Path) -> bool:
     """True for a CSV with coordinates and camera columns, or with coordinates and a CCTV file name."""
     path = pathlib.Path(path)
     try:
-        with open(path, "rb") as fh:
-            data = fh.read(SNIFF_BYTES)
-        if b"\n" in data:
-            data = data[: data.rfind(b"\n") + 1]
-        names = read_csv_table(path, data=data).table.column_names
+        names = read_csv_head(path).table.column_names
     except NOT_A_TABLE:  # not a CSV table: not ours, another importer says why
         return False
     if find_coordinate_columns(names) is None:

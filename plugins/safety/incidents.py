@@ -26,16 +26,15 @@ call) or the coordinates are unusable. A file with no usable row is one error li
 
 from __future__ import annotations
 
-import csv as csv_module
 import pathlib
 import re
 
 import numpy as np
 import pyarrow as pa
 
-from twin.api import (PROBLEMS, CsvTable, ImportOptions, ImportReport, InputError, LayerData, check_points,
+from twin.api import (NOT_A_TABLE, PROBLEMS, CsvTable, ImportOptions, ImportReport, InputError, LayerData, check_points,
                       events_layer, find_coordinate_columns, infer_types, korean_crs_candidates, looks_geographic,
-                      normalise_name, normalize_crs, parse_numbers, parse_times, read_csv_table)
+                      normalise_name, normalize_crs, parse_numbers, parse_times, read_csv_head, read_csv_table)
 
 ROLES = {
     "id": ("incidentid", "id", "사건번호", "신고번호", "접수번호", "사건id", "신고id"),
@@ -50,8 +49,6 @@ TIMES = ("call", "dispatch", "arrival")
 #: how long an incident without an arrival time stays on the map (seconds)
 OPEN_S = 1800.0
 NONE = np.iinfo(np.int64).min
-SNIFF_BYTES = 64 * 1024
-NOT_A_TABLE = (InputError, OSError, UnicodeDecodeError, csv_module.Error, pa.ArrowInvalid)
 
 
 def _key(name: str) -> str:
@@ -70,11 +67,7 @@ def sniff(path: pathlib.Path) -> bool:
     """True for a CSV with coordinates, a call time and a dispatch or arrival time column."""
     path = pathlib.Path(path)
     try:
-        with open(path, "rb") as fh:
-            data = fh.read(SNIFF_BYTES)
-        if b"\n" in data:
-            data = data[: data.rfind(b"\n") + 1]
-        names = read_csv_table(path, data=data).table.column_names
+        names = read_csv_head(path).table.column_names
     except NOT_A_TABLE:  # not a CSV table: not ours
         return False
     roles = incident_columns(names)

@@ -16,7 +16,6 @@ facility list with an installation date (``startDate``) or the reference date of
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import functools
 import pathlib
@@ -26,14 +25,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from twin.api import CsvTable, InputError, find_coordinate_columns, looks_like_times, normalise_name, parse_numbers, read_csv_table
+from twin.api import (NOT_A_TABLE, CsvTable, find_coordinate_columns, looks_like_times, normalise_name,
+                      parse_numbers, read_csv_head, read_csv_table)
 
 SNIFF_BYTES = 256 * 1024
-#: what reading the head of a file that is not a CSV table of ours raises: the core's one-line InputError
-#: (empty, binary, undecodable, no header or data rows), the file system's OSError, and the parsers' own
-#: errors (a header field over the csv module's limit, pyarrow's CSV parser). Anything else is a bug and
-#: reaches the plugin registry, which disables the plugin and says why.
-NOT_A_TABLE = (InputError, OSError, UnicodeDecodeError, csv.Error, pa.ArrowInvalid)
+# NOT_A_TABLE (twin.api) is what reading the head of a file that is not a CSV table of ours raises: the core's
+# one-line InputError (empty, binary, undecodable, no header or data rows), the file system's OSError, and the
+# parsers' own errors (a header field over the csv module's limit, pyarrow's CSV parser). Anything else is a bug
+# and reaches the plugin registry, which disables the plugin and says why.
 
 _TIME_NAMES = {"timestamp", "time", "datetime", "t", "date", "일시", "발생일시", "사고일시", "측정일시", "측정시간",
                "기준일시", "기준일자", "발생일자", "사고일자", "접수일시", "신고일시", "관측일시", "수집일시", "일자",
@@ -142,12 +141,7 @@ def classify(table: pa.Table) -> Roles:
 
 def head_table(path: pathlib.Path, *, encoding: str | None = None) -> CsvTable:
     """The first rows of a CSV (about 256 KB, cut at a line end) as text columns."""
-    with open(path, "rb") as fh:
-        data = fh.read(SNIFF_BYTES)
-        more = fh.read(1)
-    if more and b"\n" in data:
-        data = data[: data.rfind(b"\n") + 1]
-    return read_csv_table(path, encoding=encoding, data=data)
+    return read_csv_head(path, limit=SNIFF_BYTES, encoding=encoding)
 
 
 @functools.lru_cache(maxsize=32)

@@ -7,7 +7,7 @@ Qt-free and importer-neutral: the CSV points importer and the track/event import
 
 from twin.tabular.columns import CoordinateColumns, find_coordinate_columns, find_named_column
 from twin.tabular.coords import PROBLEMS, PointCheck, check_points, looks_geographic, parse_numbers
-from twin.tabular.csvtable import CsvTable, read_csv_table
+from twin.tabular.csvtable import NOT_A_TABLE, CsvTable, read_csv_head, read_csv_table
 from twin.tabular.encoding import DecodedText, codec_for, decode_text, normalise_newlines
 from twin.tabular.korean import (
     KOREAN_CRS,
@@ -21,6 +21,7 @@ from twin.tabular.types import infer_column, infer_types
 
 __all__ = [
     "KOREAN_CRS",
+    "NOT_A_TABLE",
     "PROBLEMS",
     "SUMMARY_LABELS",
     "CoordinateColumns",
@@ -40,6 +41,7 @@ __all__ = [
     "normalise_name",
     "normalise_newlines",
     "parse_numbers",
+    "read_csv_head",
     "read_csv_table",
     "summary_rows",
 ]

@@ -88,6 +88,20 @@ def record_lines(data: bytes) -> tuple[np.ndarray, bool]:
     return np.flatnonzero(begins & ~blank).astype(np.int64) + 1, bool(inside.any())
 
 
+#: what an importer's sniff takes as "not a CSV table, not mine" (another importer says why)
+NOT_A_TABLE = (InputError, OSError, UnicodeDecodeError, csv.Error, pa.ArrowInvalid)
+
+
+def read_csv_head(path: str | pathlib.Path, *, limit: int = 64 * 1024, encoding: str | None = None) -> CsvTable:
+    """The first rows of a CSV (its first ``limit`` bytes, cut at a line end) as text columns, for sniffing."""
+    with open(path, "rb") as fh:
+        data = fh.read(limit)
+        more = fh.read(1)
+    if more and b"\n" in data:
+        data = data[: data.rfind(b"\n") + 1]
+    return read_csv_table(path, encoding=encoding, data=data)
+
+
 def read_csv_table(path: str | pathlib.Path, *, encoding: str | None = None, data: bytes | None = None) -> CsvTable:
     """Read ``path`` (or ``data``) as a CSV of text columns. Raises :class:`InputError` for an empty or
     binary file, undecodable text, or a file without a header and data rows."""
