@@ -9,6 +9,7 @@ import pathlib
 import time
 from typing import Callable
 
+from twin_datasets.common import clear_project
 from twin_datasets.new_town.sources import FILES, TIMEZONE, write_sources
 
 DEFAULT_SEED = 51
@@ -43,12 +44,7 @@ def build_new_town(path: str | pathlib.Path, *, seed: int = DEFAULT_SEED, overwr
 
     report = progress or (lambda fraction, message: None)
     steps = timings if timings is not None else {}
-    path = pathlib.Path(path)
-    if path.exists():
-        if not overwrite:
-            raise FileExistsError(f"{path} exists; pass overwrite=True (or --overwrite) to rebuild it")
-        path.unlink()
-    path.with_name(path.name + ".wal").unlink(missing_ok=True)
+    path = clear_project(path, overwrite=overwrite)
     started = time.perf_counter()
     report(0.0, "generating the town")
     folder = sources_folder(path)

@@ -20,6 +20,8 @@ import numpy as np
 import pyproj
 import shapely
 
+from twin_datasets.common import move_xy
+
 CRS = "EPSG:5186"
 #: centre of the town: north of the Sejong 5-1 Living Zone (합강동), between the Geum and the Miho rivers
 CENTRE_LONLAT = (127.305, 36.522)
@@ -443,18 +445,7 @@ def project_to_local(xy: np.ndarray) -> np.ndarray:
 
 def to_project(geometries) -> np.ndarray:
     """Local geometries -> EPSG:5186 geometries (z kept)."""
-    def move(coords: np.ndarray) -> np.ndarray:
-        out = coords.copy()
-        out[:, :2] = local_to_project(coords[:, :2])
-        return out
-
-    geometries = np.asarray(geometries, dtype=object)
-    has_z = shapely.has_z(geometries)
-    out = geometries.copy()
-    for mask, z in ((has_z, True), (~has_z, False)):
-        if mask.any():
-            out[mask] = shapely.transform(geometries[mask], move, include_z=z)
-    return out
+    return move_xy(geometries, local_to_project)
 
 
 def to_lonlat(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

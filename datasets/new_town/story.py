@@ -198,7 +198,6 @@ def _incident_bookmarks(project, layers, incident) -> tuple[list, list[dict]]:
     shown = {step: _names(layers, roles) for step, roles in CALL_ROLES.items()}
     kind = str(incident["kind"] or "")
     agency = AGENCIES.get(kind, "112·119")
-    said = str(incident["said"] or kind or "사건")
     cams = _points_of(project, layers, [(lk["to_layer"], lk["to_fid"]) for lk in seen])
     near = np.vstack([[x, y], cams]) if len(cams) else np.array([[x, y]])
     close = _pose(_box(near, pad=60.0, least=240.0), azimuth=200.0, elevation=58.0)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import pathlib
 
+from twin_datasets.common import clear_project
 from twin_datasets.sample_district.sources import FILES, write_sources
 
 __all__ = ["FILES", "build_sample_project", "sources_folder", "write_sources"]
@@ -36,12 +37,7 @@ def build_sample_project(path: str | pathlib.Path, *, seed: int = 51, overwrite:
     from twin.io.options import ImportOptions
     from twin.store.project import Project
 
-    path = pathlib.Path(path)
-    if path.exists():
-        if not overwrite:
-            raise FileExistsError(f"{path} exists; pass overwrite=True (or --overwrite) to rebuild it")
-        path.unlink()
-        path.with_name(path.name + ".wal").unlink(missing_ok=True)
+    path = clear_project(path, overwrite=overwrite)
     paths = write_sources(sources_folder(path), seed=seed)
     with Project.open(path, create=True, crs="EPSG:5186") as project:
         for name, (layer, stage, service) in FILES.items():

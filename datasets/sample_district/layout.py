@@ -14,6 +14,8 @@ import numpy as np
 import pyproj
 import shapely
 
+from twin_datasets.common import move_xy
+
 CRS = "EPSG:5186"
 #: Centre of the district: Sejong, near the 5-1 Living Zone (a national smart-city pilot site).
 CENTRE_LONLAT = (127.27, 36.49)
@@ -129,18 +131,7 @@ def local_to_project(xy: np.ndarray) -> np.ndarray:
 
 def to_project(geometries: np.ndarray) -> np.ndarray:
     """Local geometries -> EPSG:5186 geometries (z kept)."""
-    def move(coords: np.ndarray) -> np.ndarray:
-        out = coords.copy()
-        out[:, :2] = local_to_project(coords[:, :2])
-        return out
-
-    geometries = np.asarray(geometries, dtype=object)
-    has_z = shapely.has_z(geometries)
-    out = geometries.copy()
-    for mask, z in ((has_z, True), (~has_z, False)):
-        if mask.any():
-            out[mask] = shapely.transform(geometries[mask], move, include_z=z)
-    return out
+    return move_xy(geometries, local_to_project)
 
 
 def bearing(dx: float, dy: float) -> float:
