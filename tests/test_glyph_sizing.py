@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from twin.cli.main import main
+from tests.test_pictures_readable import points_project
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:pyvista.*")
 
@@ -31,14 +31,8 @@ def test_glyph_sizes_hold_the_city_size_then_the_street_size():
 
 def town_stops(tmp_path):
     """Bus stops spread over a 3 km town (an automatic glyph of about 19 m at the city view)."""
-    rng = np.random.default_rng(3)
-    lon, lat = rng.uniform(127.05, 127.08, 30), rng.uniform(37.14, 37.167, 30)
-    csv = tmp_path / "bus_stops.csv"
-    csv.write_text("name,lat,lon\n" + "".join(f"정류장{i},{a:.6f},{o:.6f}\n" for i, (a, o) in enumerate(zip(lat, lon))),
-                   encoding="utf-8")
-    project = tmp_path / "town.twin.duckdb"
-    assert main(["import", str(project), str(csv)]) == 0
-    return project
+    return points_project(tmp_path, "bus_stops", "정류장", 30, (127.05, 127.08), (37.14, 37.167), seed=3, digits=6,
+                          project="town")
 
 
 def test_a_glyph_at_street_level_is_street_sized(tmp_path):

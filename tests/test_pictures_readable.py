@@ -25,16 +25,23 @@ def near(image: np.ndarray, color: str, tolerance: int = 40) -> np.ndarray:
     return np.abs(image - rgb).max(axis=2) < tolerance
 
 
+def points_project(tmp_path, stem: str, label: str, count: int, lon: tuple[float, float], lat: tuple[float, float],
+                   *, seed: int, digits: int = 5, project: str = "region"):
+    """A CSV ``stem``.csv of ``count`` points named ``label``0.. at random in the ``lon`` x ``lat`` box, imported
+    with ``twin import`` into a new project ``project``.twin.duckdb (the file name picks the facility kind)."""
+    rng = np.random.default_rng(seed)
+    lons, lats = rng.uniform(*lon, count), rng.uniform(*lat, count)
+    csv = tmp_path / f"{stem}.csv"
+    csv.write_text("name,lat,lon\n" + "".join(f"{label}{i},{a:.{digits}f},{o:.{digits}f}\n"
+                                               for i, (a, o) in enumerate(zip(lats, lons))), encoding="utf-8")
+    path = tmp_path / f"{project}.twin.duckdb"
+    assert main(["import", str(path), str(csv)]) == 0
+    return path
+
+
 def regional_points(tmp_path, count: int = 60):
     """A CSV of ``count`` school zones spread over 400 km of Korea, imported into a new project."""
-    rng = np.random.default_rng(7)
-    lon, lat = rng.uniform(126.5, 129.3, count), rng.uniform(34.8, 37.9, count)
-    csv = tmp_path / "school_zones.csv"
-    csv.write_text("name,lat,lon\n" + "".join(f"학교{i},{a:.5f},{o:.5f}\n" for i, (a, o) in enumerate(zip(lat, lon))),
-                   encoding="utf-8")
-    project = tmp_path / "region.twin.duckdb"
-    assert main(["import", str(project), str(csv)]) == 0
-    return project
+    return points_project(tmp_path, "school_zones", "학교", count, (126.5, 129.3), (34.8, 37.9), seed=7)
 
 
 def test_points_over_a_region_stay_visible_at_the_default_view(tmp_path):
